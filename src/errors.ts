@@ -1,0 +1,75 @@
+/**
+ * Every error Herald raises on purpose. Codes are stable: once shipped, a code is never renamed
+ * or reused (docs/errors.md lists them and a test keeps the two in step). Branch on `code`,
+ * never on message text.
+ */
+export interface FieldProblem {
+  /** JSON-pointer-like path of the offending field, e.g. `/0/camera` or `filters.face_events.camera_in`. */
+  field: string
+  message: string
+}
+
+export abstract class HeraldError extends Error {
+  abstract readonly code: string
+  readonly statusCode: number = 500
+  override readonly name: string = 'HeraldError'
+}
+
+export class ValidationError extends HeraldError {
+  override readonly code: string = 'HRD_ERR_VALIDATION'
+  override readonly statusCode: number = 400
+  readonly fields: readonly FieldProblem[]
+  constructor (fields: readonly FieldProblem[], message?: string) {
+    super(message ?? `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`)
+    this.fields = fields
+  }
+}
+
+export class BadJsonError extends HeraldError {
+  override readonly code = 'HRD_ERR_API_BAD_JSON'
+  override readonly statusCode = 400
+}
+
+export class BodyTooLargeError extends HeraldError {
+  override readonly code = 'HRD_ERR_API_BODY_TOO_LARGE'
+  override readonly statusCode = 413
+}
+
+export class UnauthorizedError extends HeraldError {
+  override readonly code = 'HRD_ERR_AUTH_MISSING'
+  override readonly statusCode = 401
+}
+
+export class ForbiddenError extends HeraldError {
+  override readonly code = 'HRD_ERR_AUTH_INVALID'
+  override readonly statusCode = 403
+}
+
+export class NotFoundError extends HeraldError {
+  override readonly code = 'HRD_ERR_NOT_FOUND'
+  override readonly statusCode = 404
+}
+
+export class ConfigError extends HeraldError {
+  override readonly code = 'HRD_ERR_CONFIG_INVALID'
+  readonly problems: readonly FieldProblem[]
+  constructor (problems: readonly FieldProblem[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.field}: ${p.message}`).join('\n')}`)
+    this.problems = problems
+  }
+}
+
+export class StoreTooNewError extends HeraldError {
+  override readonly code = 'HRD_ERR_STORE_TOO_NEW'
+}
+
+export class ShuttingDownError extends HeraldError {
+  override readonly code = 'HRD_ERR_SHUTTING_DOWN'
+  override readonly statusCode = 503
+}
+
+/** Normalises whatever a `catch` received into an Error, so call sites never inspect `unknown`. */
+export function toError (value: unknown): Error {
+  if (value instanceof Error) return value
+  return new Error(typeof value === 'string' ? value : JSON.stringify(value))
+}
