@@ -3,7 +3,7 @@ import { HERALD_VERSION } from '../version.js'
 
 export const DEFAULTS = {
   data: { dir: './data' },
-  http: { address: '0.0.0.0', port: 8080, body_limit: 4 * 1024 * 1024, public_base_url: '' },
+  http: { address: '0.0.0.0', port: 8080, body_limit: 4 * 1024 * 1024, ingest_token: '', public_base_url: '' },
   admin: { token: '' },
   webhooks: {
     verbose_webhooks: false,

@@ -17,6 +17,8 @@ export const HeraldConfigSchema = Type.Object({
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** Largest accepted request body in bytes; larger gets 413. @defaultValue 4194304 */
     body_limit: Type.Integer({ minimum: 1024, maximum: 1_073_741_824 }),
+    /** Extra token accepted (besides the admin token) by POST /api/v1/events, for producers. @defaultValue '' */
+    ingest_token: Type.String(),
     /** FindFace's EXTERNAL_ADDRESS: makes relative media links in payloads absolute. @defaultValue '' */
     public_base_url: Type.String()
   }),

@@ -1,0 +1,69 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { Clock } from '../clock.js'
+import type { EntityCatalog } from '../entities/catalog.js'
+import type { DeliveryEngine } from '../delivery/engine.js'
+import type { WebhookDirectory } from '../channels/webhook/webhook-directory.js'
+import type { Ingestor } from '../sources/ingest.js'
+import { httpIngestRoutes } from '../sources/http-ingest/routes.js'
+import type { Store } from '../store/store.js'
+import { HERALD_VERSION } from '../version.js'
+import type { AdminAuth } from './auth.js'
+import { entityRoutes } from './entities.js'
+import { registerErrorHandler } from './error-handler.js'
+import { operationRoutes } from './operations.js'
+import { webhookRoutes } from './webhooks.js'
+
+export interface ApiOptions {
+  readonly logger: Logger
+  readonly bodyLimit: number
+  readonly store: Store
+  readonly auth: AdminAuth
+  readonly ingestToken: string
+  readonly ingestor: Ingestor
+  readonly directory: WebhookDirectory
+  readonly catalog: EntityCatalog
+  readonly engine: DeliveryEngine
+  readonly metrics: Registry
+  readonly clock: Clock
+  readonly secretGracePeriodSeconds: number
+}
+
+export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: o.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: o.bodyLimit,
+    // Strict: no silent coercion of "10" to 10 and no dropping of unknown keys.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    return503OnClosing: true
+  })
+  registerErrorHandler(app)
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Herald', version: HERALD_VERSION, description: 'Event notification server: ingest, FindFace-compatible webhooks, durable delivery.' },
+      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <admin token> (or Bearer <admin token>)' } } },
+      security: [{ token: [] }]
+    }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  const admin = o.auth.preHandler
+  const ingestAuth = o.auth.alsoAccepting(o.ingestToken)
+
+  await app.register(operationRoutes, { store: o.store, metrics: o.metrics, startedAt: Date.now() })
+  await app.register(httpIngestRoutes, { ingestor: o.ingestor, preHandler: ingestAuth })
+  await app.register(webhookRoutes, {
+    store: o.store,
+    directory: o.directory,
+    engine: o.engine,
+    clock: o.clock,
+    secretGracePeriodSeconds: o.secretGracePeriodSeconds,
+    preHandler: admin
+  })
+  await app.register(entityRoutes, { store: o.store, catalog: o.catalog, clock: o.clock, preHandler: admin })
+  return app
+}

@@ -1,0 +1,39 @@
+import { ValidationError } from '../errors.js'
+import type { Delivery } from '../store/store.js'
+
+export function parseId (params: unknown, name = 'id'): number {
+  const raw = (params as Record<string, string | undefined>)[name]
+  const id = Number(raw)
+  if (raw === undefined || !/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(id) || id < 1) {
+    throw new ValidationError([{ field: name, message: 'must be a positive integer' }])
+  }
+  return id
+}
+
+export function parseLimit (raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new ValidationError([{ field: 'limit', message: `must be an integer from 1 to ${max}` }])
+  return n
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+/** One row of the attempt log as the API shows it. */
+export function deliveryView (d: Delivery): Record<string, unknown> {
+  return {
+    id: d.id,
+    status: d.state,
+    event: { seq: d.eventSeq, type: d.eventType, id: d.eventId },
+    section: d.group,
+    message_id: d.messageId,
+    attempts: d.attempts,
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    latency_ms: d.latencyMs === null ? null : Math.round(d.latencyMs * 100) / 100,
+    next_attempt_at: iso(d.nextAttemptAt),
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.updatedAt),
+    delivered_at: iso(d.deliveredAt)
+  }
+}

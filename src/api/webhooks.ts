@@ -1,0 +1,216 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { NotFoundError, ValidationError } from '../errors.js'
+import type { DeliveryEngine } from '../delivery/engine.js'
+import { laneOf } from '../delivery/contract.js'
+import { generateSecret } from '../delivery/interceptors/signature.js'
+import { WEBHOOK_CHANNEL, type WebhookDirectory } from '../channels/webhook/webhook-directory.js'
+import type { Store, WebhookRow } from '../store/store.js'
+import type { Clock } from '../clock.js'
+import { parseWebhookInput } from './webhook-input.js'
+import { deliveryView, parseId, parseLimit } from './views.js'
+
+export interface WebhookRoutesOptions {
+  readonly store: Store
+  readonly directory: WebhookDirectory
+  readonly engine: DeliveryEngine
+  readonly clock: Clock
+  readonly secretGracePeriodSeconds: number
+  readonly preHandler: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+}
+
+const ORDERINGS = ['id', 'name', 'url', 'active'] as const
+
+/** The object FindFace's `/hooks/` returns, plus Herald's `verbose` and (masked) `secret`. */
+function hookView (row: WebhookRow, options: { revealSecret?: boolean, warnings?: string[] } = {}): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    id: row.id,
+    name: row.name,
+    active: row.active,
+    url: row.url,
+    batch_size: row.batch_size,
+    send_attempts: row.send_attempts,
+    filters: row.filters,
+    verbose: row.verbose,
+    secret: row.secret === null ? null : options.revealSecret === true ? row.secret : `${row.secret.slice(0, 10)}…`,
+    created_by: row.created_by,
+    created_date: row.created_date,
+    modified_date: row.modified_date
+  }
+  if (row.previous_secret_until !== null) view.previous_secret_until = new Date(row.previous_secret_until).toISOString()
+  if (options.warnings !== undefined && options.warnings.length > 0) view.warnings = options.warnings
+  return view
+}
+
+interface ListQuery {
+  limit?: string, page?: string, ordering?: string, id_in?: string | string[],
+  created_date_gt?: string, created_date_gte?: string, created_date_lt?: string, created_date_lte?: string
+}
+
+/** `/hooks/` (FindFace's path) and `/api/v1/hooks/`: same handlers, admin only. */
+export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptions): Promise<void> {
+  const lane = (id: number): string => laneOf(WEBHOOK_CHANNEL, String(id))
+  const mustGet = async (id: number): Promise<WebhookRow> => {
+    const row = await o.store.getWebhook(id)
+    if (row === undefined) throw new NotFoundError(`webhook ${id} not found`)
+    return row
+  }
+  const saved = (row: WebhookRow): void => {
+    o.directory.put(row)
+    // Re-enabled or re-limited: let its queue move again.
+    o.engine.wake(lane(row.id))
+  }
+
+  for (const prefix of ['/hooks', '/api/v1/hooks']) {
+    const tags = prefix === '/hooks' ? ['webhooks (FindFace path)'] : ['webhooks']
+    app.get(`${prefix}/`, { preHandler: o.preHandler, schema: { tags, summary: 'List webhooks (paginated: results, next_page, prev_page)' } }, async (request) => {
+      const q = request.query as ListQuery
+      const limit = parseLimit(q.limit, 100, 1000)
+      const offset = parseCursor(q.page)
+      let rows = await o.store.listWebhooks()
+      if (q.id_in !== undefined) {
+        const ids = new Set((Array.isArray(q.id_in) ? q.id_in : q.id_in.split(',')).map((s) => Number(s.trim())))
+        rows = rows.filter((r) => ids.has(r.id))
+      }
+      for (const [key, cmp] of [['created_date_gt', (a: string, b: string) => a > b], ['created_date_gte', (a: string, b: string) => a >= b],
+        ['created_date_lt', (a: string, b: string) => a < b], ['created_date_lte', (a: string, b: string) => a <= b]] as const) {
+        const bound = q[key]
+        if (bound === undefined) continue
+        const t = Date.parse(bound)
+        if (Number.isNaN(t)) throw new ValidationError([{ field: key, message: 'must be an ISO 8601 date-time' }])
+        const iso = new Date(t).toISOString()
+        rows = rows.filter((r) => cmp(r.created_date, iso))
+      }
+      if (q.ordering !== undefined) {
+        const desc = q.ordering.startsWith('-')
+        const field = (desc ? q.ordering.slice(1) : q.ordering) as typeof ORDERINGS[number]
+        if (!ORDERINGS.includes(field)) throw new ValidationError([{ field: 'ordering', message: `must be one of ${ORDERINGS.join(', ')} (prefix - for descending)` }])
+        rows.sort((a, b) => (a[field] < b[field] ? -1 : a[field] > b[field] ? 1 : a.id - b.id) * (desc ? -1 : 1))
+      }
+      const page = rows.slice(offset, offset + limit)
+      const base = `${prefix}/?limit=${limit}${q.ordering !== undefined ? `&ordering=${encodeURIComponent(q.ordering)}` : ''}`
+      return {
+        results: page.map((r) => hookView(r)),
+        next_page: offset + limit < rows.length ? `${base}&page=${cursor(offset + limit)}` : null,
+        prev_page: offset > 0 ? `${base}&page=${cursor(Math.max(0, offset - limit))}` : null
+      }
+    })
+
+    app.post(`${prefix}/`, { preHandler: o.preHandler, schema: { tags, summary: 'Create a webhook' } }, async (request, reply) => {
+      const { patch, warnings } = parseWebhookInput(request.body, 'create')
+      const row = await o.store.createWebhook({
+        name: patch.name as string,
+        active: patch.active ?? true,
+        url: patch.url as string,
+        batch_size: patch.batch_size ?? 1,
+        send_attempts: patch.send_attempts ?? 10,
+        filters: patch.filters ?? {},
+        verbose: patch.verbose ?? null,
+        secret: patch.secret ?? null,
+        previous_secret: null,
+        previous_secret_until: null,
+        created_by: 1
+      }, new Date(o.clock.now()))
+      saved(row)
+      return reply.code(201).send(hookView(row, { revealSecret: true, warnings }))
+    })
+
+    app.get(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Read a webhook' } }, async (request) => {
+      return hookView(await mustGet(parseId(request.params)))
+    })
+
+    const update = (mode: 'replace' | 'patch') => async (request: FastifyRequest, reply: FastifyReply) => {
+      const id = parseId(request.params)
+      await mustGet(id)
+      const { patch, warnings } = parseWebhookInput(request.body, mode)
+      const row = await o.store.updateWebhook(id, patch, new Date(o.clock.now()))
+      if (row === undefined) throw new NotFoundError(`webhook ${id} not found`)
+      saved(row)
+      return reply.send(hookView(row, { revealSecret: patch.secret !== undefined && patch.secret !== null, warnings }))
+    }
+    app.patch(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Change some fields of a webhook' } }, update('patch'))
+    app.put(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Replace a webhook' } }, update('replace'))
+
+    app.delete(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Delete a webhook and drop its queue' } }, async (request, reply) => {
+      const id = parseId(request.params)
+      if (!(await o.store.deleteWebhook(id))) throw new NotFoundError(`webhook ${id} not found`)
+      o.directory.remove(id)
+      await o.engine.dropLane(lane(id))
+      return reply.code(204).send()
+    })
+  }
+
+  app.post('/api/v1/hooks/:id/rotate-secret', {
+    preHandler: o.preHandler,
+    schema: { tags: ['webhooks'], summary: 'New signing secret; the old one keeps signing for a grace period' }
+  }, async (request) => {
+    const id = parseId(request.params)
+    const current = await mustGet(id)
+    const body = (request.body ?? {}) as { grace_period_seconds?: unknown }
+    let grace = o.secretGracePeriodSeconds
+    if (body.grace_period_seconds !== undefined) {
+      if (!Number.isInteger(body.grace_period_seconds) || (body.grace_period_seconds as number) < 0 || (body.grace_period_seconds as number) > 7 * 86_400) {
+        throw new ValidationError([{ field: 'grace_period_seconds', message: 'must be an integer from 0 to 604800' }])
+      }
+      grace = body.grace_period_seconds as number
+    }
+    const now = o.clock.now()
+    const row = await o.store.updateWebhook(id, {
+      secret: generateSecret(),
+      previous_secret: current.secret,
+      previous_secret_until: current.secret === null || grace === 0 ? null : now + grace * 1000
+    }, new Date(now))
+    saved(row as WebhookRow)
+    return hookView(row as WebhookRow, { revealSecret: true })
+  })
+
+  app.get('/api/v1/hooks/:id/deliveries', {
+    preHandler: o.preHandler,
+    schema: { tags: ['webhooks'], summary: 'Attempt log: newest first, paginated with before=<delivery id>' }
+  }, async (request) => {
+    const id = parseId(request.params)
+    await mustGet(id)
+    const q = request.query as { limit?: string, before?: string, status?: string }
+    const limit = parseLimit(q.limit, 50, 1000)
+    let before: number | undefined
+    if (q.before !== undefined) {
+      before = Number(q.before)
+      if (!Number.isSafeInteger(before) || before < 1) throw new ValidationError([{ field: 'before', message: 'must be a delivery id' }])
+    }
+    const states = ['pending', 'sending', 'delivered', 'failed'] as const
+    if (q.status !== undefined && !(states as readonly string[]).includes(q.status)) {
+      throw new ValidationError([{ field: 'status', message: `must be one of ${states.join(', ')}` }])
+    }
+    const page = await o.store.listDeliveries(WEBHOOK_CHANNEL, String(id), { limit, before, state: q.status as typeof states[number] | undefined })
+    return {
+      results: page.results.map(deliveryView),
+      next_page: page.next === null ? null : `/api/v1/hooks/${id}/deliveries?limit=${limit}&before=${page.next}${q.status !== undefined ? `&status=${q.status}` : ''}`
+    }
+  })
+
+  app.post('/api/v1/hooks/:id/deliveries/:delivery_id/resend', {
+    preHandler: o.preHandler,
+    schema: { tags: ['webhooks'], summary: 'Queue a delivery\'s event again for this webhook (a new delivery at the tail)' }
+  }, async (request, reply) => {
+    const id = parseId(request.params)
+    await mustGet(id)
+    const deliveryId = parseId(request.params, 'delivery_id')
+    const existing = await o.store.getDelivery(deliveryId)
+    if (existing === undefined || existing.channel !== WEBHOOK_CHANNEL || existing.target !== String(id)) {
+      throw new NotFoundError(`delivery ${deliveryId} of webhook ${id} not found`)
+    }
+    const created = await o.store.resend(deliveryId, o.clock.now())
+    o.engine.added(created.lane)
+    return reply.code(202).send(deliveryView(created))
+  })
+}
+
+function cursor (offset: number): string {
+  return Buffer.from(`o=${offset}`).toString('base64url')
+}
+
+function parseCursor (page: string | undefined): number {
+  if (page === undefined || page === '') return 0
+  const m = /^o=(\d{1,9})$/.exec(Buffer.from(page, 'base64url').toString())
+  if (m === null) throw new ValidationError([{ field: 'page', message: 'invalid page cursor' }])
+  return Number(m[1])
+}

@@ -1,0 +1,82 @@
+import type { Dispatcher } from 'undici'
+import type { Clock } from '../../clock.js'
+import type { EntityCatalog } from '../../entities/catalog.js'
+import { toError } from '../../errors.js'
+import type { BatchDescription, Channel, Outcome, TargetState } from '../../delivery/contract.js'
+import { postBytes } from '../../delivery/http-transport.js'
+import { classifyError, classifyResponse } from '../../delivery/interceptors/classify-http.js'
+import { signatureHeader } from '../../delivery/interceptors/signature.js'
+import type { ClaimedBatch, WebhookRow } from '../../store/store.js'
+import { renderBatch } from './render.js'
+import { WEBHOOK_CHANNEL, type WebhookDirectory } from './webhook-directory.js'
+
+export interface WebhookChannelOptions {
+  readonly directory: WebhookDirectory
+  readonly catalog: EntityCatalog
+  readonly dispatcher: Dispatcher
+  readonly clock: Clock
+  readonly timeoutMs: number
+  readonly verboseDefault: boolean
+  readonly publicBaseUrl: string
+  readonly userAgent: string
+}
+
+/** FindFace-compatible webhooks: a JSON array POSTed per batch, optionally signed. */
+export class WebhookChannel implements Channel {
+  readonly name = WEBHOOK_CHANNEL
+  readonly #o: WebhookChannelOptions
+
+  constructor (options: WebhookChannelOptions) {
+    this.#o = options
+  }
+
+  target (target: string): TargetState {
+    const hook = this.#o.directory.get(Number(target))
+    if (hook === undefined) return { kind: 'gone' }
+    if (!hook.active) return { kind: 'paused' }
+    return { kind: 'ready', batchSize: hook.batch_size, maxAttempts: hook.send_attempts }
+  }
+
+  describe (batch: ClaimedBatch): BatchDescription {
+    return { worker: `Webhook(id=${batch.target}) worker(type=${batch.group})`, noun: 'webhook' }
+  }
+
+  async deliver (batch: ClaimedBatch, signal: AbortSignal): Promise<Outcome> {
+    const hook = this.#o.directory.get(Number(batch.target))
+    if (hook === undefined) return { kind: 'permanent', error: 'webhook deleted', statusCode: null, latencyMs: null }
+    const body = renderBatch(batch.items.map((i) => i.event), {
+      verbose: hook.verbose ?? this.#o.verboseDefault,
+      publicBaseUrl: this.#o.publicBaseUrl,
+      catalog: this.#o.catalog
+    })
+    const headers = this.headers(hook, batch, body)
+    const timeout = AbortSignal.timeout(this.#o.timeoutMs)
+    try {
+      const res = await postBytes(this.#o.dispatcher, hook.url, body, headers, AbortSignal.any([signal, timeout]))
+      return classifyResponse(res, this.#o.clock.now())
+    } catch (err) {
+      return classifyError(toError(err), hook.url, this.#o.timeoutMs, timeout.aborted)
+    }
+  }
+
+  /**
+   * `webhook-id` and `webhook-timestamp` always go out (receivers can de-duplicate at-least-once
+   * delivery with the id, which is stable across retries); `webhook-signature` only with a secret.
+   */
+  headers (hook: WebhookRow, batch: ClaimedBatch, body: string): Record<string, string> {
+    const timestamp = Math.floor(this.#o.clock.now() / 1000)
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': this.#o.userAgent,
+      'webhook-id': batch.messageId,
+      'webhook-timestamp': String(timestamp),
+      'x-herald-section': batch.group,
+      'x-herald-attempt': String(batch.attempt)
+    }
+    const secrets: string[] = []
+    if (hook.secret !== null) secrets.push(hook.secret)
+    if (hook.previous_secret !== null && (hook.previous_secret_until ?? 0) > this.#o.clock.now()) secrets.push(hook.previous_secret)
+    if (secrets.length > 0) headers['webhook-signature'] = signatureHeader(secrets, batch.messageId, timestamp, body)
+    return headers
+  }
+}

@@ -1,0 +1,219 @@
+import type { Clock, TimerHandle } from '../clock.js'
+import { toError } from '../errors.js'
+import type { ClaimedBatch, IngestResult, Store } from '../store/store.js'
+import { channelOfLane, type Channel, type Outcome } from './contract.js'
+import type { EngineEvents } from './engine-events.js'
+import type { RetryPolicy } from './retry-policy.js'
+
+export interface DeliveryEngineOptions {
+  readonly store: Store
+  readonly channels: ReadonlyMap<string, Channel>
+  readonly clock: Clock
+  readonly retryPolicy: RetryPolicy
+  readonly events: EngineEvents
+  /** How long close() waits for in-flight attempts before aborting them. @defaultValue 5000 */
+  readonly drainTimeoutMs?: number
+}
+
+interface Lane {
+  readonly name: string
+  readonly channel: string
+  /** Pending + in-flight deliveries: kept in memory so a log line or a scrape never counts rows. */
+  open: number
+  running: boolean
+  wakeRequested: boolean
+  timer: TimerHandle | null
+  inFlight: Promise<void> | null
+}
+
+/**
+ * The one delivery engine. Each lane (one recipient of one channel) is a FIFO that sends one
+ * batch at a time, so a slow or dead recipient only ever holds up its own lane. The store is the
+ * truth; this class only keeps enough in memory to know which lanes have work and when.
+ */
+export class DeliveryEngine {
+  readonly #o: DeliveryEngineOptions
+  readonly #lanes = new Map<string, Lane>()
+  readonly #abort = new AbortController()
+  #closing = false
+
+  constructor (options: DeliveryEngineOptions) {
+    this.#o = options
+  }
+
+  /** Recovers what a crash left in flight and starts every lane that has work. */
+  async start (): Promise<void> {
+    await this.#o.store.releaseInFlight()
+    const open = await this.#o.store.openByLane()
+    for (const [name, count] of open) {
+      this.#lane(name).open = count
+      this.wake(name)
+    }
+  }
+
+  /** Called after an ingest transaction committed. */
+  enqueued (results: readonly IngestResult[]): void {
+    for (const r of results) {
+      for (const route of r.routes) {
+        this.#lane(route.lane, route.channel).open++
+        this.wake(route.lane)
+      }
+    }
+  }
+
+  /** Something changed for this lane (new work, a recipient re-enabled, a resend). */
+  wake (name: string): void {
+    if (this.#closing) return
+    const lane = this.#lane(name)
+    lane.wakeRequested = true
+    if (!lane.running) void this.#run(lane)
+  }
+
+  /** A resend added one delivery to a lane. */
+  added (name: string, count = 1): void {
+    this.#lane(name).open += count
+    this.wake(name)
+  }
+
+  /** Deletes the unfinished queue of a recipient that no longer exists. */
+  async dropLane (name: string): Promise<number> {
+    const lane = this.#lanes.get(name)
+    if (lane?.timer != null) this.#o.clock.clearTimeout(lane.timer)
+    const dropped = await this.#o.store.dropLane(name)
+    if (lane !== undefined) lane.open = 0
+    this.#o.events.emit('lane:dropped', { lane: name, deliveries: dropped })
+    return dropped
+  }
+
+  /** Open deliveries per lane (for metrics and log lines). */
+  depths (): ReadonlyMap<string, number> {
+    const out = new Map<string, number>()
+    for (const [name, lane] of this.#lanes) out.set(name, lane.open)
+    return out
+  }
+
+  depth (name: string): number {
+    return this.#lanes.get(name)?.open ?? 0
+  }
+
+  /**
+   * Stops claiming, lets in-flight attempts finish for up to drainTimeoutMs, then aborts the rest.
+   * An aborted attempt stays `sending` in the store and is released on the next start.
+   */
+  async close (): Promise<void> {
+    this.#closing = true
+    for (const lane of this.#lanes.values()) {
+      if (lane.timer !== null) this.#o.clock.clearTimeout(lane.timer)
+      lane.timer = null
+    }
+    const inFlight = [...this.#lanes.values()].map((l) => l.inFlight).filter((p): p is Promise<void> => p !== null)
+    if (inFlight.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#o.drainTimeoutMs ?? 5000) })
+    await Promise.race([Promise.allSettled(inFlight), timeout])
+    clearTimeout(timer)
+    this.#abort.abort()
+    await Promise.allSettled(inFlight)
+  }
+
+  #lane (name: string, channel = channelOfLane(name)): Lane {
+    let lane = this.#lanes.get(name)
+    if (lane === undefined) {
+      lane = { name, channel, open: 0, running: false, wakeRequested: false, timer: null, inFlight: null }
+      this.#lanes.set(name, lane)
+    }
+    return lane
+  }
+
+  async #run (lane: Lane): Promise<void> {
+    lane.running = true
+    try {
+      while (!this.#closing) {
+        lane.wakeRequested = false
+        const channel = this.#o.channels.get(lane.channel)
+        if (channel === undefined) return
+        const target = channel.target(lane.name.slice(lane.channel.length + 1))
+        if (target.kind === 'gone') {
+          await this.dropLane(lane.name)
+          return
+        }
+        if (target.kind === 'paused') return
+        const claimed = await this.#o.store.claim(lane.name, target.batchSize, this.#o.clock.now())
+        if (claimed.kind === 'empty') {
+          if (lane.wakeRequested) continue
+          return
+        }
+        if (claimed.kind === 'wait') {
+          this.#schedule(lane, claimed.until)
+          return
+        }
+        const attempt = this.#attempt(lane, channel, claimed.batch, target.maxAttempts)
+        lane.inFlight = attempt
+        await attempt
+        lane.inFlight = null
+      }
+    } catch (err) {
+      // A store error must not kill the lane for good: try again shortly.
+      this.#o.events.emit('delivery:failed', {
+        batch: { messageId: '', channel: lane.channel, target: '', lane: lane.name, group: '', attempt: 0, items: [] },
+        describe: { worker: lane.name, noun: 'batch' },
+        queue: lane.open,
+        outcome: { kind: 'retry', error: `engine error: ${toError(err).message}`, statusCode: null, latencyMs: null },
+        at: this.#o.clock.now(),
+        maxAttempts: 0
+      })
+      if (!this.#closing) this.#schedule(lane, this.#o.clock.now() + 1000)
+    } finally {
+      lane.running = false
+      lane.inFlight = null
+    }
+  }
+
+  #schedule (lane: Lane, until: number): void {
+    if (lane.timer !== null) this.#o.clock.clearTimeout(lane.timer)
+    const delay = Math.max(0, until - this.#o.clock.now())
+    lane.timer = this.#o.clock.setTimeout(() => {
+      lane.timer = null
+      this.wake(lane.name)
+    }, delay)
+  }
+
+  async #attempt (lane: Lane, channel: Channel, batch: ClaimedBatch, maxAttempts: number): Promise<void> {
+    let outcome: Outcome
+    try {
+      outcome = await channel.deliver(batch, this.#abort.signal)
+    } catch (err) {
+      outcome = { kind: 'retry', error: toError(err).message, statusCode: null, latencyMs: null }
+    }
+    if (this.#abort.signal.aborted) return
+    const { store, clock, retryPolicy, events } = this.#o
+    const now = clock.now()
+    const describe = channel.describe(batch)
+    const n = batch.items.length
+    switch (outcome.kind) {
+      case 'delivered':
+        await store.markDelivered(batch.messageId, { statusCode: outcome.statusCode, error: null, latencyMs: outcome.latencyMs }, now)
+        lane.open = Math.max(0, lane.open - n)
+        events.emit('delivery:sent', { batch, describe, queue: lane.open, outcome, at: now })
+        return
+      case 'retry':
+      case 'permanent': {
+        const info = { statusCode: outcome.statusCode, error: outcome.error, latencyMs: outcome.latencyMs }
+        if (outcome.kind === 'permanent' || retryPolicy.exhausted(batch.attempt, maxAttempts)) {
+          await store.markFailed(batch.messageId, info, now)
+          lane.open = Math.max(0, lane.open - n)
+          events.emit('delivery:failed', { batch, describe, queue: lane.open, outcome, at: now, maxAttempts })
+          return
+        }
+        const delayMs = retryPolicy.delayAfter(batch.attempt, outcome.retryAfterMs)
+        await store.scheduleRetry(batch.messageId, now + delayMs, info, now)
+        events.emit('delivery:retry', { batch, describe, queue: Math.max(0, lane.open - n), outcome, at: now, delayMs, maxAttempts })
+        return
+      }
+      default: {
+        const never: never = outcome
+        throw new Error(`unknown outcome ${JSON.stringify(never)}`)
+      }
+    }
+  }
+}

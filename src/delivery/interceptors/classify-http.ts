@@ -1,0 +1,50 @@
+import { STATUS_CODES } from 'node:http'
+import type { Outcome } from '../contract.js'
+import type { HttpResponseSummary } from '../http-transport.js'
+
+/**
+ * FindFace's rule: 2xx is delivered; any other status, a timeout or a connection error is a
+ * failed attempt. 429 and 503 may say when to come back (Retry-After, seconds or an HTTP date).
+ */
+export function classifyResponse (res: HttpResponseSummary, now: number): Outcome {
+  if (res.statusCode >= 200 && res.statusCode < 300) {
+    return { kind: 'delivered', statusCode: res.statusCode, latencyMs: res.latencyMs }
+  }
+  const reason = `HTTP ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}`.trimEnd()
+  const retryAfterMs = res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(res.retryAfter, now) : undefined
+  return retryAfterMs === undefined
+    ? { kind: 'retry', error: reason, statusCode: res.statusCode, latencyMs: res.latencyMs }
+    : { kind: 'retry', error: reason, statusCode: res.statusCode, latencyMs: res.latencyMs, retryAfterMs }
+}
+
+export function parseRetryAfter (value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}
+
+interface ErrorWithCode extends Error { code?: string, cause?: unknown }
+
+/** Turns a transport error into the reason a person reads in the log and the attempt log. */
+export function classifyError (err: Error, url: string, timeoutMs: number, timedOut: boolean): Outcome {
+  if (timedOut) return { kind: 'retry', error: `Timeout: no response within ${timeoutMs / 1000} s`, statusCode: null, latencyMs: null }
+  const e = err as ErrorWithCode
+  const code = e.code ?? (e.cause instanceof Error ? (e.cause as ErrorWithCode).code : undefined)
+  let host = url
+  try { host = new URL(url).host } catch { /* keep the raw url */ }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return { kind: 'retry', error: `Cannot connect to host ${host} [Connection refused]`, statusCode: null, latencyMs: null }
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { kind: 'retry', error: `Cannot connect to host ${host} [Name not resolved]`, statusCode: null, latencyMs: null }
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return { kind: 'retry', error: `Connection to ${host} closed before the response`, statusCode: null, latencyMs: null }
+    default:
+      return { kind: 'retry', error: `${code !== undefined ? `${code}: ` : ''}${e.message}`, statusCode: null, latencyMs: null }
+  }
+}

@@ -1,0 +1,352 @@
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import type { EventType, HeraldEvent, IncomingEvent, JsonObject, Transition } from '../../events/event.js'
+import type { DeliveryState } from '../../delivery/states.js'
+import { NotFoundError } from '../../errors.js'
+import type {
+  AttemptInfo, ClaimResult, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult,
+  NewWebhook, Route, Store, WebhookPatch, WebhookRow
+} from '../store.js'
+import { migrate } from './migrate.js'
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. */
+  readonly file: string
+  readonly synchronous?: 'normal' | 'full'
+}
+
+interface EventRecord { seq: number, key: string, type: string, id: string, transition: string | null, json: string, received_at: number }
+interface DeliveryRecord {
+  id: number, channel: string, target: string, lane: string, grp: string, event_seq: number, state: DeliveryState,
+  message_id: string | null, attempts: number, next_attempt_at: number | null, last_status_code: number | null,
+  last_error: string | null, latency_ms: number | null, created_at: number, updated_at: number, delivered_at: number | null,
+  type?: string, event_id?: string
+}
+interface WebhookRecord {
+  id: number, name: string, active: number, url: string, batch_size: number, send_attempts: number, filters: string,
+  verbose: number | null, secret: string | null, previous_secret: string | null, previous_secret_until: number | null,
+  created_by: number | null, created_date: string, modified_date: string
+}
+interface EntityRecord { kind: string, id: number, body: string, created_date: string, modified_date: string }
+
+/** `data` is parsed on first use: most deliveries send `json` as stored and never need it. */
+function toEvent (r: EventRecord): HeraldEvent {
+  let data: JsonObject | undefined
+  return {
+    seq: r.seq,
+    type: r.type as EventType,
+    id: r.id,
+    key: r.key,
+    transition: r.transition as Transition | null,
+    get data () { return (data ??= JSON.parse(r.json) as JsonObject) },
+    json: r.json,
+    receivedAt: r.received_at
+  }
+}
+
+function toDelivery (r: DeliveryRecord): Delivery {
+  return {
+    id: r.id,
+    channel: r.channel,
+    target: r.target,
+    lane: r.lane,
+    group: r.grp,
+    eventSeq: r.event_seq,
+    eventType: r.type ?? '',
+    eventId: r.event_id ?? '',
+    state: r.state,
+    messageId: r.message_id,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    latencyMs: r.latency_ms,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deliveredAt: r.delivered_at
+  }
+}
+
+function toWebhook (r: WebhookRecord): WebhookRow {
+  return {
+    id: r.id,
+    name: r.name,
+    active: r.active === 1,
+    url: r.url,
+    batch_size: r.batch_size,
+    send_attempts: r.send_attempts,
+    filters: JSON.parse(r.filters) as WebhookRow['filters'],
+    verbose: r.verbose === null ? null : r.verbose === 1,
+    secret: r.secret,
+    previous_secret: r.previous_secret,
+    previous_secret_until: r.previous_secret_until,
+    created_by: r.created_by,
+    created_date: r.created_date,
+    modified_date: r.modified_date
+  }
+}
+
+function toEntity (r: EntityRecord): EntityRow {
+  return { kind: r.kind as EntityKind, id: r.id, body: JSON.parse(r.body) as JsonObject, created_date: r.created_date, modified_date: r.modified_date }
+}
+
+const DELIVERY_COLUMNS = `d.id, d.channel, d.target, d.lane, d.grp, d.event_seq, d.state, d.message_id, d.attempts,
+  d.next_attempt_at, d.last_status_code, d.last_error, d.latency_ms, d.created_at, d.updated_at, d.delivered_at,
+  e.type, e.id AS event_id`
+
+function newMessageId (): string {
+  return `msg_${randomUUID().replaceAll('-', '')}`
+}
+
+/**
+ * The embedded store. better-sqlite3 is synchronous; every method does its work at once and
+ * returns a settled promise so that the contract stays the one PostgreSQL will implement.
+ * WAL mode lets readers (the API) run beside the single writer.
+ */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database
+  readonly #stmt: ReturnType<SqliteStore['prepare']>
+  readonly #claimTx: (lane: string, maxItems: number, now: number) => ClaimResult
+  readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => IngestResult[]
+
+  constructor (options: SqliteStoreOptions) {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
+    this.#db = new Database(options.file)
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    this.#db.pragma('busy_timeout = 5000')
+    migrate(this.#db)
+    this.#stmt = this.prepare()
+    this.#claimTx = this.#db.transaction((lane: string, maxItems: number, now: number) => this.#claimOnce(lane, maxItems, now))
+    this.#ingestTx = this.#db.transaction((events, route, now) => {
+      const results: IngestResult[] = []
+      for (const event of events) {
+        const inserted = this.#stmt.insertEvent.get(event.key, event.type, event.id, event.transition, event.json, now) as { seq: number } | undefined
+        if (inserted === undefined) {
+          const existing = this.#stmt.eventSeqByKey.get(event.key) as { seq: number }
+          results.push({ seq: existing.seq, key: event.key, duplicate: true, routes: [] })
+          continue
+        }
+        const routes = route(event)
+        for (const r of routes) this.#stmt.enqueue.run(r.channel, r.target, r.lane, r.group, inserted.seq, now, now)
+        results.push({ seq: inserted.seq, key: event.key, duplicate: false, routes })
+      }
+      return results
+    })
+  }
+
+  private prepare () {
+    const db = this.#db
+    return {
+      insertEvent: db.prepare('INSERT INTO events (key, type, id, transition, json, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING seq'),
+      eventSeqByKey: db.prepare('SELECT seq FROM events WHERE key = ?'),
+      eventBySeq: db.prepare('SELECT * FROM events WHERE seq = ?'),
+      enqueue: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"),
+      head: db.prepare("SELECT id, grp, state, message_id, next_attempt_at FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT 1"),
+      headRun: db.prepare("SELECT id, grp, message_id FROM deliveries WHERE lane = ? AND state = 'pending' ORDER BY id LIMIT ?"),
+      claimMessage: db.prepare("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, locked_at = ?, updated_at = ? WHERE message_id = ? AND state = 'pending'"),
+      assignMessage: db.prepare("UPDATE deliveries SET message_id = ?, state = 'sending', attempts = attempts + 1, locked_at = ?, updated_at = ? WHERE id = ?"),
+      claimedItems: db.prepare(`SELECT d.id AS delivery_id, d.channel, d.target, d.attempts, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
+        WHERE d.message_id = ? AND d.state = 'sending' ORDER BY d.id`),
+      delivered: db.prepare("UPDATE deliveries SET state = 'delivered', delivered_at = ?, updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE message_id = ? AND state = 'sending'"),
+      retry: db.prepare("UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL WHERE message_id = ? AND state = 'sending'"),
+      failed: db.prepare("UPDATE deliveries SET state = 'failed', updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE message_id = ? AND state = 'sending'"),
+      release: db.prepare("UPDATE deliveries SET state = 'pending', locked_at = NULL WHERE state = 'sending'"),
+      openByLane: db.prepare("SELECT lane, count(*) AS n FROM deliveries WHERE state IN ('pending', 'sending') GROUP BY lane"),
+      dropLane: db.prepare("DELETE FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending')"),
+      listDeliveries: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq
+        WHERE d.channel = ? AND d.target = ? AND d.id < ? AND (? IS NULL OR d.state = ?) ORDER BY d.id DESC LIMIT ?`),
+      getDelivery: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`),
+      resend: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) SELECT channel, target, lane, grp, event_seq, 'pending', ?, ? FROM deliveries WHERE id = ? RETURNING id"),
+      pruneDeliveries: db.prepare("DELETE FROM deliveries WHERE state IN ('delivered', 'failed') AND updated_at < ?"),
+      pruneEvents: db.prepare('DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_seq = events.seq)'),
+      getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
+      setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      listWebhooks: db.prepare('SELECT * FROM webhooks ORDER BY id'),
+      getWebhook: db.prepare('SELECT * FROM webhooks WHERE id = ?'),
+      insertWebhook: db.prepare(`INSERT INTO webhooks (name, active, url, batch_size, send_attempts, filters, verbose, secret, previous_secret,
+        previous_secret_until, created_by, created_date, modified_date) VALUES (@name, @active, @url, @batch_size, @send_attempts, @filters,
+        @verbose, @secret, @previous_secret, @previous_secret_until, @created_by, @created_date, @modified_date) RETURNING *`),
+      updateWebhook: db.prepare(`UPDATE webhooks SET name = @name, active = @active, url = @url, batch_size = @batch_size,
+        send_attempts = @send_attempts, filters = @filters, verbose = @verbose, secret = @secret, previous_secret = @previous_secret,
+        previous_secret_until = @previous_secret_until, modified_date = @modified_date WHERE id = @id RETURNING *`),
+      deleteWebhook: db.prepare('DELETE FROM webhooks WHERE id = ?'),
+      listEntities: db.prepare('SELECT * FROM entities WHERE kind = ? ORDER BY id'),
+      getEntity: db.prepare('SELECT * FROM entities WHERE kind = ? AND id = ?'),
+      nextEntityId: db.prepare('SELECT coalesce(max(id), 0) + 1 AS id FROM entities WHERE kind = ?'),
+      putEntity: db.prepare(`INSERT INTO entities (kind, id, body, created_date, modified_date) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, modified_date = excluded.modified_date RETURNING *`),
+      deleteEntity: db.prepare('DELETE FROM entities WHERE kind = ? AND id = ?')
+    }
+  }
+
+  async migrate (): Promise<void> {
+    migrate(this.#db)
+  }
+
+  async close (): Promise<void> {
+    if (this.#db.open) this.#db.close()
+  }
+
+  async getSetting (key: string): Promise<string | undefined> {
+    return (this.#stmt.getSetting.get(key) as { value: string } | undefined)?.value
+  }
+
+  async setSetting (key: string, value: string): Promise<void> {
+    this.#stmt.setSetting.run(key, value)
+  }
+
+  async ingest (events: readonly IncomingEvent[], route: (event: IncomingEvent) => readonly Route[], now: number): Promise<IngestResult[]> {
+    return this.#ingestTx(events, route, now)
+  }
+
+  async getEvent (seq: number): Promise<HeraldEvent | undefined> {
+    const r = this.#stmt.eventBySeq.get(seq) as EventRecord | undefined
+    return r === undefined ? undefined : toEvent(r)
+  }
+
+  async claim (lane: string, maxItems: number, now: number): Promise<ClaimResult> {
+    return this.#claimTx(lane, maxItems, now)
+  }
+
+  #claimOnce (lane: string, maxItems: number, now: number): ClaimResult {
+    const head = this.#stmt.head.get(lane) as { id: number, grp: string, state: DeliveryState, message_id: string | null, next_attempt_at: number | null } | undefined
+    if (head === undefined) return { kind: 'empty' }
+    // In flight elsewhere: FIFO means nothing behind it may start. Its owner wakes the lane.
+    if (head.state === 'sending') return { kind: 'empty' }
+    if (head.next_attempt_at !== null && head.next_attempt_at > now) return { kind: 'wait', until: head.next_attempt_at }
+    let messageId = head.message_id
+    if (messageId !== null) {
+      // A batch that was tried before keeps its members and its id (the receiver's idempotency key).
+      this.#stmt.claimMessage.run(now, now, messageId)
+    } else {
+      messageId = newMessageId()
+      const run = this.#stmt.headRun.all(lane, maxItems) as Array<{ id: number, grp: string, message_id: string | null }>
+      for (const row of run) {
+        if (row.grp !== head.grp || row.message_id !== null) break
+        this.#stmt.assignMessage.run(messageId, now, now, row.id)
+      }
+    }
+    const rows = this.#stmt.claimedItems.all(messageId) as Array<EventRecord & { delivery_id: number, channel: string, target: string, attempts: number }>
+    const first = rows[0]
+    if (first === undefined) return { kind: 'empty' }
+    const items: ClaimedItem[] = rows.map((r) => ({ deliveryId: r.delivery_id, event: toEvent(r) }))
+    return { kind: 'batch', batch: { messageId, channel: first.channel, target: first.target, lane, group: head.grp, attempt: first.attempts, items } }
+  }
+
+  async markDelivered (messageId: string, info: AttemptInfo, now: number): Promise<void> {
+    this.#stmt.delivered.run(now, now, info.statusCode, info.error, info.latencyMs, messageId)
+  }
+
+  async scheduleRetry (messageId: string, nextAttemptAt: number, info: AttemptInfo, now: number): Promise<void> {
+    this.#stmt.retry.run(nextAttemptAt, now, info.statusCode, info.error, info.latencyMs, messageId)
+  }
+
+  async markFailed (messageId: string, info: AttemptInfo, now: number): Promise<void> {
+    this.#stmt.failed.run(now, info.statusCode, info.error, info.latencyMs, messageId)
+  }
+
+  async releaseInFlight (): Promise<number> {
+    return this.#stmt.release.run().changes
+  }
+
+  async openByLane (): Promise<Map<string, number>> {
+    const rows = this.#stmt.openByLane.all() as Array<{ lane: string, n: number }>
+    return new Map(rows.map((r) => [r.lane, r.n]))
+  }
+
+  async dropLane (lane: string): Promise<number> {
+    return this.#stmt.dropLane.run(lane).changes
+  }
+
+  async listDeliveries (channel: string, target: string, options: { limit: number, before?: number, state?: DeliveryState }): Promise<DeliveryPage> {
+    const state = options.state ?? null
+    const rows = this.#stmt.listDeliveries.all(channel, target, options.before ?? Number.MAX_SAFE_INTEGER, state, state, options.limit + 1) as DeliveryRecord[]
+    const more = rows.length > options.limit
+    const page = rows.slice(0, options.limit).map(toDelivery)
+    return { results: page, next: more ? (page.at(-1)?.id ?? null) : null }
+  }
+
+  async getDelivery (id: number): Promise<Delivery | undefined> {
+    const r = this.#stmt.getDelivery.get(id) as DeliveryRecord | undefined
+    return r === undefined ? undefined : toDelivery(r)
+  }
+
+  async resend (id: number, now: number): Promise<Delivery> {
+    const row = this.#stmt.resend.get(now, now, id) as { id: number } | undefined
+    if (row === undefined) throw new NotFoundError(`delivery ${id} not found`)
+    return toDelivery(this.#stmt.getDelivery.get(row.id) as DeliveryRecord)
+  }
+
+  async prune (before: number): Promise<{ deliveries: number, events: number }> {
+    const deliveries = this.#stmt.pruneDeliveries.run(before).changes
+    const events = this.#stmt.pruneEvents.run(before).changes
+    return { deliveries, events }
+  }
+
+  async listWebhooks (): Promise<WebhookRow[]> {
+    return (this.#stmt.listWebhooks.all() as WebhookRecord[]).map(toWebhook)
+  }
+
+  async getWebhook (id: number): Promise<WebhookRow | undefined> {
+    const r = this.#stmt.getWebhook.get(id) as WebhookRecord | undefined
+    return r === undefined ? undefined : toWebhook(r)
+  }
+
+  async createWebhook (hook: NewWebhook, now: Date): Promise<WebhookRow> {
+    const stamp = now.toISOString()
+    const r = this.#stmt.insertWebhook.get({ ...webhookParams(hook), created_by: hook.created_by, created_date: stamp, modified_date: stamp }) as WebhookRecord
+    return toWebhook(r)
+  }
+
+  async updateWebhook (id: number, patch: WebhookPatch, now: Date): Promise<WebhookRow | undefined> {
+    const current = await this.getWebhook(id)
+    if (current === undefined) return undefined
+    const merged: NewWebhook = { ...current, ...patch }
+    const r = this.#stmt.updateWebhook.get({ ...webhookParams(merged), id, modified_date: now.toISOString() }) as WebhookRecord | undefined
+    return r === undefined ? undefined : toWebhook(r)
+  }
+
+  async deleteWebhook (id: number): Promise<boolean> {
+    return this.#stmt.deleteWebhook.run(id).changes > 0
+  }
+
+  async listEntities (kind: EntityKind): Promise<EntityRow[]> {
+    return (this.#stmt.listEntities.all(kind) as EntityRecord[]).map(toEntity)
+  }
+
+  async getEntity (kind: EntityKind, id: number): Promise<EntityRow | undefined> {
+    const r = this.#stmt.getEntity.get(kind, id) as EntityRecord | undefined
+    return r === undefined ? undefined : toEntity(r)
+  }
+
+  async putEntity (kind: EntityKind, id: number | undefined, body: JsonObject, now: Date): Promise<EntityRow> {
+    const tx = this.#db.transaction(() => {
+      const entityId = id ?? (this.#stmt.nextEntityId.get(kind) as { id: number }).id
+      const stamp = now.toISOString()
+      return this.#stmt.putEntity.get(kind, entityId, JSON.stringify({ ...body, id: entityId }), stamp, stamp) as EntityRecord
+    })
+    return toEntity(tx())
+  }
+
+  async deleteEntity (kind: EntityKind, id: number): Promise<boolean> {
+    return this.#stmt.deleteEntity.run(kind, id).changes > 0
+  }
+}
+
+function webhookParams (hook: NewWebhook) {
+  return {
+    name: hook.name,
+    active: hook.active ? 1 : 0,
+    url: hook.url,
+    batch_size: hook.batch_size,
+    send_attempts: hook.send_attempts,
+    filters: JSON.stringify(hook.filters),
+    verbose: hook.verbose === null ? null : hook.verbose ? 1 : 0,
+    secret: hook.secret,
+    previous_secret: hook.previous_secret,
+    previous_secret_until: hook.previous_secret_until
+  }
+}

@@ -1,0 +1,159 @@
+import type { HeraldEvent, IncomingEvent, JsonObject } from '../events/event.js'
+import type { DeliveryState } from '../delivery/states.js'
+import type { WebhookFilters } from '../decision/filters/filter-schema.js'
+
+/*
+ * The store contract, in domain verbs. SQLite implements it now; PostgreSQL implements the same
+ * contract later and runs the same conformance suite (test/store/contract.ts).
+ */
+
+/** Where one matched event must go: a channel, one of its recipients, and that recipient's FIFO. */
+export interface Route {
+  readonly channel: string
+  readonly target: string
+  /** FIFO unit: deliveries of one lane are sent in order, one batch at a time. */
+  readonly lane: string
+  /** Only deliveries of the same group may share a batch (for webhooks: the filter section). */
+  readonly group: string
+}
+
+export interface IngestResult {
+  readonly seq: number
+  readonly key: string
+  readonly duplicate: boolean
+  /** Routes queued for this event (empty for a duplicate). */
+  readonly routes: readonly Route[]
+}
+
+export interface Delivery {
+  readonly id: number
+  readonly channel: string
+  readonly target: string
+  readonly lane: string
+  readonly group: string
+  readonly eventSeq: number
+  readonly eventType: string
+  readonly eventId: string
+  readonly state: DeliveryState
+  readonly messageId: string | null
+  readonly attempts: number
+  readonly nextAttemptAt: number | null
+  readonly lastStatusCode: number | null
+  readonly lastError: string | null
+  readonly latencyMs: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly deliveredAt: number | null
+}
+
+export interface ClaimedItem {
+  readonly deliveryId: number
+  readonly event: HeraldEvent
+}
+
+export interface ClaimedBatch {
+  /** Stable across retries of this batch: the idempotency key receivers see. */
+  readonly messageId: string
+  readonly channel: string
+  readonly target: string
+  readonly lane: string
+  readonly group: string
+  /** 1 for the first try of this batch. */
+  readonly attempt: number
+  readonly items: readonly ClaimedItem[]
+}
+
+export type ClaimResult =
+  | { readonly kind: 'batch', readonly batch: ClaimedBatch }
+  | { readonly kind: 'wait', readonly until: number }
+  | { readonly kind: 'empty' }
+
+export interface AttemptInfo {
+  readonly statusCode: number | null
+  readonly error: string | null
+  readonly latencyMs: number | null
+}
+
+export interface DeliveryPage {
+  readonly results: readonly Delivery[]
+  readonly next: number | null
+}
+
+export interface WebhookRow {
+  readonly id: number
+  readonly name: string
+  readonly active: boolean
+  readonly url: string
+  readonly batch_size: number
+  readonly send_attempts: number
+  readonly filters: WebhookFilters
+  /** null: follow the server's `verbose_webhooks` setting. */
+  readonly verbose: boolean | null
+  readonly secret: string | null
+  readonly previous_secret: string | null
+  readonly previous_secret_until: number | null
+  readonly created_by: number | null
+  readonly created_date: string
+  readonly modified_date: string
+}
+
+export type NewWebhook = Omit<WebhookRow, 'id' | 'created_date' | 'modified_date'>
+export type WebhookPatch = Partial<NewWebhook>
+
+export const ENTITY_KINDS = ['camera', 'camera_group', 'watch_list', 'card'] as const
+export type EntityKind = typeof ENTITY_KINDS[number]
+
+export interface EntityRow {
+  readonly kind: EntityKind
+  readonly id: number
+  /** The entity as the API shows it, `id` included. */
+  readonly body: Readonly<JsonObject>
+  readonly created_date: string
+  readonly modified_date: string
+}
+
+export interface Store {
+  /** Creates or upgrades the schema; refuses a database written by a newer Herald. */
+  migrate (): Promise<void>
+  close (): Promise<void>
+
+  getSetting (key: string): Promise<string | undefined>
+  setSetting (key: string, value: string): Promise<void>
+
+  /**
+   * Stores events and queues their deliveries in one transaction. `route` is called once for each
+   * event that is not a duplicate; what it returns is queued with the event, atomically.
+   */
+  ingest (events: readonly IncomingEvent[], route: (event: IncomingEvent) => readonly Route[], now: number): Promise<IngestResult[]>
+  getEvent (seq: number): Promise<HeraldEvent | undefined>
+
+  /** Claims the head batch of a lane: up to `maxItems` consecutive pending deliveries of one group. */
+  claim (lane: string, maxItems: number, now: number): Promise<ClaimResult>
+  markDelivered (messageId: string, info: AttemptInfo, now: number): Promise<void>
+  scheduleRetry (messageId: string, nextAttemptAt: number, info: AttemptInfo, now: number): Promise<void>
+  markFailed (messageId: string, info: AttemptInfo, now: number): Promise<void>
+  /** Returns every in-flight delivery to pending (its message id and attempt count are kept). */
+  releaseInFlight (): Promise<number>
+  /** Pending and in-flight deliveries per lane. */
+  openByLane (): Promise<Map<string, number>>
+  /** Deletes every unfinished delivery of a lane (a deleted recipient). */
+  dropLane (lane: string): Promise<number>
+  listDeliveries (channel: string, target: string, options: { limit: number, before?: number, state?: DeliveryState }): Promise<DeliveryPage>
+  getDelivery (id: number): Promise<Delivery | undefined>
+  /** Queues the delivery's event again at the tail of its lane, as a new delivery. */
+  resend (id: number, now: number): Promise<Delivery>
+  /** Deletes finished deliveries and unreferenced events older than `before`. */
+  prune (before: number): Promise<{ deliveries: number, events: number }>
+
+  listWebhooks (): Promise<WebhookRow[]>
+  getWebhook (id: number): Promise<WebhookRow | undefined>
+  createWebhook (hook: NewWebhook, now: Date): Promise<WebhookRow>
+  updateWebhook (id: number, patch: WebhookPatch, now: Date): Promise<WebhookRow | undefined>
+  deleteWebhook (id: number): Promise<boolean>
+
+  listEntities (kind: EntityKind): Promise<EntityRow[]>
+  getEntity (kind: EntityKind, id: number): Promise<EntityRow | undefined>
+  /** `id` undefined: the next free id of that kind. */
+  putEntity (kind: EntityKind, id: number | undefined, body: JsonObject, now: Date): Promise<EntityRow>
+  deleteEntity (kind: EntityKind, id: number): Promise<boolean>
+}
