@@ -25,14 +25,48 @@ export class ValidationError extends HeraldError {
   }
 }
 
-export class BadJsonError extends HeraldError {
+/* The framework's own input errors, translated by the API's error handler (src/api/error-handler.ts). */
+
+export class BadJsonError extends ValidationError {
   override readonly code = 'HRD_ERR_API_BAD_JSON'
-  override readonly statusCode = 400
+  constructor (detail: string) {
+    super([{ field: 'body', message: 'malformed JSON' }], `malformed JSON body: ${detail}`)
+  }
 }
 
-export class BodyTooLargeError extends HeraldError {
+export class BodyTooLargeError extends ValidationError {
   override readonly code = 'HRD_ERR_API_BODY_TOO_LARGE'
   override readonly statusCode = 413
+  constructor (detail: string) {
+    super([{ field: 'body', message: 'too large' }], detail)
+  }
+}
+
+export class MediaTypeError extends ValidationError {
+  override readonly code = 'HRD_ERR_API_MEDIA_TYPE'
+  override readonly statusCode = 415
+  constructor () {
+    super([{ field: 'content-type', message: 'must be application/json' }], 'send application/json')
+  }
+}
+
+/** Any other 4xx the HTTP framework raises (e.g. a malformed URL). */
+export class RequestError extends HeraldError {
+  override readonly code = 'HRD_ERR_API_REQUEST'
+  override readonly statusCode: number
+  constructor (statusCode: number, message: string) {
+    super(message)
+    this.statusCode = statusCode
+  }
+}
+
+/** An unexpected failure: the API answers it without internals (they go to the log). */
+export class InternalError extends HeraldError {
+  override readonly code = 'HRD_ERR_INTERNAL'
+  override readonly statusCode = 500
+  constructor () {
+    super('internal error')
+  }
 }
 
 export class UnauthorizedError extends HeraldError {

@@ -45,6 +45,7 @@ export interface Herald {
 }
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000
+const PRUNE_CHUNK = 5000
 
 /** Wires the modules together. The only place that knows all of them. */
 export async function createHerald (config: HeraldConfig, deps: HeraldDependencies = {}): Promise<Herald> {
@@ -96,10 +97,19 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   })
 
   let pruneTimer: NodeJS.Timeout | undefined
+  // In chunks with a yield between them: one DELETE over millions of rows would stall the event loop.
   const prune = async (): Promise<void> => {
     if (config.store.retention_days <= 0) return
-    const removed = await store.prune(clock.now() - config.store.retention_days * 86_400_000)
-    if (removed.deliveries + removed.events > 0) logger.info(removed, 'pruned finished deliveries and events past retention')
+    const before = clock.now() - config.store.retention_days * 86_400_000
+    const total = { deliveries: 0, events: 0 }
+    for (;;) {
+      const removed = await store.prune(before, PRUNE_CHUNK)
+      total.deliveries += removed.deliveries
+      total.events += removed.events
+      if (removed.deliveries < PRUNE_CHUNK && removed.events < PRUNE_CHUNK) break
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    if (total.deliveries + total.events > 0) logger.info(total, 'pruned finished deliveries and events past retention')
   }
 
   return {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError, ValidationError, type FieldProblem } from '../errors.js'
 import type { JsonObject } from '../events/event.js'
+import { MAX_JSON_DEPTH, tooDeepAt } from '../events/json-depth.js'
 import type { EntityCatalog } from '../entities/catalog.js'
 import type { Clock } from '../clock.js'
 import type { EntityKind, Store } from '../store/store.js'
@@ -38,7 +39,11 @@ function check (value: unknown, kind: FieldKind): string | undefined {
     case 'number': return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number'
     case 'id': return value === null || (Number.isSafeInteger(value) && (value as number) > 0) ? undefined : 'must be a positive integer id or null'
     case 'id-list': return Array.isArray(value) && value.length <= 10_000 && value.every((v) => Number.isSafeInteger(v) && v > 0) ? undefined : 'must be a list of positive integer ids'
-    case 'object': return value !== null && typeof value === 'object' && !Array.isArray(value) && JSON.stringify(value).length <= 65_536 ? undefined : 'must be a JSON object (at most 64 KiB)'
+    case 'object':
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'must be a JSON object'
+      // Depth first: stringifying a hostile `{"a":{"a":…` would overflow the stack.
+      if (tooDeepAt(value) !== undefined) return `must not nest more than ${MAX_JSON_DEPTH} levels deep`
+      return JSON.stringify(value).length <= 65_536 ? undefined : 'must be a JSON object of at most 64 KiB'
     default: {
       const never: never = kind
       return String(never)
@@ -68,7 +73,9 @@ function parseBody (spec: EntitySpec, body: unknown, mode: 'create' | 'replace' 
     if (!Number.isSafeInteger(input.id) || (input.id as number) < 1) problems.push({ field: 'id', message: 'must be a positive integer (the id your events use)' })
     else id = input.id as number
   }
-  if (mode !== 'patch' && (typeof input.name !== 'string' || input.name === '')) problems.push({ field: 'name', message: 'required' })
+  if (input.name === undefined) {
+    if (mode !== 'patch') problems.push({ field: 'name', message: 'required' })
+  } else if (input.name === '') problems.push({ field: 'name', message: 'must not be empty' })
   if (problems.length > 0) throw new ValidationError(problems)
   if (mode !== 'patch') {
     fields.comment ??= ''
@@ -95,10 +102,8 @@ export async function entityRoutes (app: FastifyInstance, o: EntityRoutesOptions
     })
     app.post(base, { preHandler: o.preHandler, schema: { tags, summary: `Create a ${spec.kind}; give id to match the ids your events carry` } }, async (request, reply) => {
       const { id, fields } = parseBody(spec, request.body, 'create')
-      if (id !== undefined && (await o.store.getEntity(spec.kind, id)) !== undefined) {
-        throw new ValidationError([{ field: 'id', message: `${spec.kind} ${id} already exists` }])
-      }
-      const row = await o.store.putEntity(spec.kind, id, fields, new Date(o.clock.now()))
+      const row = await o.store.createEntity(spec.kind, id, fields, new Date(o.clock.now()))
+      if (row === undefined) throw new ValidationError([{ field: 'id', message: `${spec.kind} ${String(id)} already exists` }])
       o.catalog.put(row)
       return reply.code(201).send(view(row))
     })
@@ -108,7 +113,8 @@ export async function entityRoutes (app: FastifyInstance, o: EntityRoutesOptions
       const current = await mustGet(id)
       const { fields } = parseBody(spec, request.body, mode)
       const body = mode === 'patch' ? { ...current.body, ...fields } : fields
-      const row = await o.store.putEntity(spec.kind, id, body as JsonObject, new Date(o.clock.now()))
+      const row = await o.store.updateEntity(spec.kind, id, body as JsonObject, new Date(o.clock.now()))
+      if (row === undefined) throw new NotFoundError(`${spec.kind} ${id} not found`)
       o.catalog.put(row)
       return view(row)
     }

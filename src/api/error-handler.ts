@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { HeraldError, ValidationError, type FieldProblem } from '../errors.js'
+import { BadJsonError, BodyTooLargeError, HeraldError, InternalError, MediaTypeError, NotFoundError, RequestError, ValidationError, type FieldProblem } from '../errors.js'
 
 /** The body of every API error: a stable code, a sentence, and the fields at fault. */
 export interface ApiErrorBody {
@@ -44,28 +44,30 @@ export function registerErrorHandler (app: FastifyInstance): void {
       void reply.code(400).send(errorBody(new ValidationError(fields)))
       return
     }
-    switch (error.code) {
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        void reply.code(400).send({ code: 'HRD_ERR_API_BAD_JSON', message: `malformed JSON body: ${error.message}`, fields: [{ field: 'body', message: 'malformed JSON' }], param: 'body' })
-        return
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        void reply.code(413).send({ code: 'HRD_ERR_API_BODY_TOO_LARGE', message: error.message, fields: [{ field: 'body', message: 'too large' }], param: 'body' })
-        return
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        void reply.code(415).send({ code: 'HRD_ERR_API_MEDIA_TYPE', message: 'send application/json', fields: [{ field: 'content-type', message: 'must be application/json' }], param: 'content-type' })
-        return
-      default:
-        break
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      void reply.code(error.statusCode).send({ code: 'HRD_ERR_API_REQUEST', message: error.message })
-      return
-    }
-    request.log.error({ err: error }, 'unhandled API error')
-    void reply.code(500).send({ code: 'HRD_ERR_INTERNAL', message: 'internal error' })
+    const translated = translate(error)
+    if (translated.statusCode >= 500) request.log.error({ err: error }, 'unhandled API error')
+    void reply.code(translated.statusCode).send(errorBody(translated))
   })
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ code: 'HRD_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url}` })
+    void reply.code(404).send(errorBody(new NotFoundError(`no route ${request.method} ${request.url}`)))
   })
+}
+
+/** A framework error as one of Herald's: every code lives in src/errors.ts. */
+function translate (error: FastifyError): HeraldError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new BadJsonError(error.message)
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new BodyTooLargeError(error.message)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new MediaTypeError()
+    default:
+      break
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new RequestError(error.statusCode, error.message)
+  }
+  return new InternalError()
 }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { Logger } from 'pino'
@@ -35,13 +35,18 @@ export interface ApiOptions {
 export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: o.logger.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimit,
     // Strict: no silent coercion of "10" to 10 and no dropping of unknown keys.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
-    return503OnClosing: true
+    return503OnClosing: true,
+    // FindFace clients always write `/hooks/1/`, `/cameras/`; Herald's own docs drop the slash.
+    routerOptions: { ignoreTrailingSlash: true }
   })
   registerErrorHandler(app)
+  // JSON only: fastify would hand a text/plain body over as a string, which then fails as
+  // "must be an object" — 415 says what is actually wrong.
+  app.removeContentTypeParser('text/plain')
   await app.register(swagger, {
     openapi: {
       info: { title: 'Herald', version: HERALD_VERSION, description: 'Event notification server: ingest, FindFace-compatible webhooks, durable delivery.' },

@@ -10,6 +10,33 @@ export function parseId (params: unknown, name = 'id'): number {
   return id
 }
 
+/**
+ * One query parameter as a string. A repeated parameter (`?ordering=id&ordering=name`) arrives
+ * as an array; naming it beats guessing which one was meant.
+ */
+export function queryParam (query: unknown, name: string): string | undefined {
+  const value = (query as Record<string, unknown> | undefined)?.[name]
+  if (value === undefined || typeof value === 'string') return value
+  throw new ValidationError([{ field: name, message: 'give this parameter once' }])
+}
+
+/** `id_in=1,2` or `id_in=1&id_in=2` (FindFace sends either): positive integer ids. */
+export function parseIdList (query: unknown, name: string): Set<number> | undefined {
+  const value = (query as Record<string, unknown> | undefined)?.[name]
+  if (value === undefined) return undefined
+  const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','))
+  const ids = new Set<number>()
+  for (const part of parts) {
+    const raw = part.trim()
+    const id = Number(raw)
+    if (!/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(id) || id < 1) {
+      throw new ValidationError([{ field: name, message: 'must be a comma-separated list of positive integer ids' }])
+    }
+    ids.add(id)
+  }
+  return ids
+}
+
 export function parseLimit (raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback
   const n = Number(raw)

@@ -14,11 +14,18 @@ export interface ParsedWebhookInput {
   readonly warnings: string[]
 }
 
+/** How GET shows a secret: enough to recognise it, too little to use it. */
+export function maskSecret (secret: string): string {
+  return `${secret.slice(0, 10)}…`
+}
+
 /**
  * Validates a webhook body (webhooks.md §A2). `mode` 'create' and 'replace' need the required
  * fields; 'patch' takes any subset. Every problem is reported at once, by field name.
+ * `currentSecret` is the stored secret of the webhook being changed: its masked form, echoed back
+ * from a GET, means "keep it".
  */
-export function parseWebhookInput (body: unknown, mode: 'create' | 'replace' | 'patch'): ParsedWebhookInput {
+export function parseWebhookInput (body: unknown, mode: 'create' | 'replace' | 'patch', currentSecret: string | null = null): ParsedWebhookInput {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError([{ field: 'body', message: 'must be a JSON object' }])
   }
@@ -80,8 +87,8 @@ export function parseWebhookInput (body: unknown, mode: 'create' | 'replace' | '
     if (input.secret === true) patch.secret = generateSecret()
     else if (input.secret === null || input.secret === false) patch.secret = null
     else if (typeof input.secret === 'string' && isValidSecret(input.secret)) patch.secret = input.secret
-    else if (typeof input.secret === 'string' && mode !== 'create' && input.secret.endsWith('…')) {
-      // A masked secret echoed back from a GET: keep the current one.
+    else if (currentSecret !== null && input.secret === maskSecret(currentSecret)) {
+      // The masked secret echoed back from a GET: keep the current one.
     } else problems.push({ field: 'secret', message: 'must be true (generate one), null (no signing) or a whsec_ secret of 24 to 64 base64 bytes' })
   } else if (mode !== 'patch') patch.secret = null
 

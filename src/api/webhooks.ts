@@ -6,8 +6,8 @@ import { generateSecret } from '../delivery/interceptors/signature.js'
 import { WEBHOOK_CHANNEL, type WebhookDirectory } from '../channels/webhook/webhook-directory.js'
 import type { Store, WebhookRow } from '../store/store.js'
 import type { Clock } from '../clock.js'
-import { parseWebhookInput } from './webhook-input.js'
-import { deliveryView, parseId, parseLimit } from './views.js'
+import { maskSecret, parseWebhookInput } from './webhook-input.js'
+import { deliveryView, parseId, parseIdList, parseLimit, queryParam } from './views.js'
 
 export interface WebhookRoutesOptions {
   readonly store: Store
@@ -31,7 +31,7 @@ function hookView (row: WebhookRow, options: { revealSecret?: boolean, warnings?
     send_attempts: row.send_attempts,
     filters: row.filters,
     verbose: row.verbose,
-    secret: row.secret === null ? null : options.revealSecret === true ? row.secret : `${row.secret.slice(0, 10)}…`,
+    secret: row.secret === null ? null : options.revealSecret === true ? row.secret : maskSecret(row.secret),
     created_by: row.created_by,
     created_date: row.created_date,
     modified_date: row.modified_date
@@ -41,10 +41,12 @@ function hookView (row: WebhookRow, options: { revealSecret?: boolean, warnings?
   return view
 }
 
-interface ListQuery {
-  limit?: string, page?: string, ordering?: string, id_in?: string | string[],
-  created_date_gt?: string, created_date_gte?: string, created_date_lt?: string, created_date_lte?: string
-}
+const DATE_BOUNDS: ReadonlyArray<readonly [string, (a: string, b: string) => boolean]> = [
+  ['created_date_gt', (a, b) => a > b],
+  ['created_date_gte', (a, b) => a >= b],
+  ['created_date_lt', (a, b) => a < b],
+  ['created_date_lte', (a, b) => a <= b]
+]
 
 /** `/hooks/` (FindFace's path) and `/api/v1/hooks/`: same handlers, admin only. */
 export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptions): Promise<void> {
@@ -63,35 +65,44 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
   for (const prefix of ['/hooks', '/api/v1/hooks']) {
     const tags = prefix === '/hooks' ? ['webhooks (FindFace path)'] : ['webhooks']
     app.get(`${prefix}/`, { preHandler: o.preHandler, schema: { tags, summary: 'List webhooks (paginated: results, next_page, prev_page)' } }, async (request) => {
-      const q = request.query as ListQuery
-      const limit = parseLimit(q.limit, 100, 1000)
-      const offset = parseCursor(q.page)
+      const q = request.query
+      const limit = parseLimit(queryParam(q, 'limit'), 100, 1000)
+      const offset = parseCursor(queryParam(q, 'page'))
+      const ordering = queryParam(q, 'ordering')
+      const idIn = parseIdList(q, 'id_in')
+      // Every filter goes back into next_page/prev_page, so walking the pages keeps filtering.
+      const keep = new URLSearchParams({ limit: String(limit) })
       let rows = await o.store.listWebhooks()
-      if (q.id_in !== undefined) {
-        const ids = new Set((Array.isArray(q.id_in) ? q.id_in : q.id_in.split(',')).map((s) => Number(s.trim())))
-        rows = rows.filter((r) => ids.has(r.id))
+      if (idIn !== undefined) {
+        rows = rows.filter((r) => idIn.has(r.id))
+        keep.set('id_in', [...idIn].join(','))
       }
-      for (const [key, cmp] of [['created_date_gt', (a: string, b: string) => a > b], ['created_date_gte', (a: string, b: string) => a >= b],
-        ['created_date_lt', (a: string, b: string) => a < b], ['created_date_lte', (a: string, b: string) => a <= b]] as const) {
-        const bound = q[key]
+      for (const [key, cmp] of DATE_BOUNDS) {
+        const bound = queryParam(q, key)
         if (bound === undefined) continue
         const t = Date.parse(bound)
         if (Number.isNaN(t)) throw new ValidationError([{ field: key, message: 'must be an ISO 8601 date-time' }])
         const iso = new Date(t).toISOString()
         rows = rows.filter((r) => cmp(r.created_date, iso))
+        keep.set(key, bound)
       }
-      if (q.ordering !== undefined) {
-        const desc = q.ordering.startsWith('-')
-        const field = (desc ? q.ordering.slice(1) : q.ordering) as typeof ORDERINGS[number]
+      if (ordering !== undefined) {
+        const desc = ordering.startsWith('-')
+        const field = (desc ? ordering.slice(1) : ordering) as typeof ORDERINGS[number]
         if (!ORDERINGS.includes(field)) throw new ValidationError([{ field: 'ordering', message: `must be one of ${ORDERINGS.join(', ')} (prefix - for descending)` }])
         rows.sort((a, b) => (a[field] < b[field] ? -1 : a[field] > b[field] ? 1 : a.id - b.id) * (desc ? -1 : 1))
+        keep.set('ordering', ordering)
       }
       const page = rows.slice(offset, offset + limit)
-      const base = `${prefix}/?limit=${limit}${q.ordering !== undefined ? `&ordering=${encodeURIComponent(q.ordering)}` : ''}`
+      const link = (at: number): string => {
+        const params = new URLSearchParams(keep)
+        params.set('page', cursor(at))
+        return `${prefix}/?${params.toString()}`
+      }
       return {
         results: page.map((r) => hookView(r)),
-        next_page: offset + limit < rows.length ? `${base}&page=${cursor(offset + limit)}` : null,
-        prev_page: offset > 0 ? `${base}&page=${cursor(Math.max(0, offset - limit))}` : null
+        next_page: offset + limit < rows.length ? link(offset + limit) : null,
+        prev_page: offset > 0 ? link(Math.max(0, offset - limit)) : null
       }
     })
 
@@ -120,8 +131,8 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
 
     const update = (mode: 'replace' | 'patch') => async (request: FastifyRequest, reply: FastifyReply) => {
       const id = parseId(request.params)
-      await mustGet(id)
-      const { patch, warnings } = parseWebhookInput(request.body, mode)
+      const current = await mustGet(id)
+      const { patch, warnings } = parseWebhookInput(request.body, mode, current.secret)
       const row = await o.store.updateWebhook(id, patch, new Date(o.clock.now()))
       if (row === undefined) throw new NotFoundError(`webhook ${id} not found`)
       saved(row)
@@ -159,8 +170,10 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
       previous_secret: current.secret,
       previous_secret_until: current.secret === null || grace === 0 ? null : now + grace * 1000
     }, new Date(now))
-    saved(row as WebhookRow)
-    return hookView(row as WebhookRow, { revealSecret: true })
+    // Deleted between the read and the write.
+    if (row === undefined) throw new NotFoundError(`webhook ${id} not found`)
+    saved(row)
+    return hookView(row, { revealSecret: true })
   })
 
   app.get('/api/v1/hooks/:id/deliveries', {
@@ -169,12 +182,12 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
   }, async (request) => {
     const id = parseId(request.params)
     await mustGet(id)
-    const q = request.query as { limit?: string, before?: string, status?: string }
+    const q = { limit: queryParam(request.query, 'limit'), before: queryParam(request.query, 'before'), status: queryParam(request.query, 'status') }
     const limit = parseLimit(q.limit, 50, 1000)
     let before: number | undefined
     if (q.before !== undefined) {
       before = Number(q.before)
-      if (!Number.isSafeInteger(before) || before < 1) throw new ValidationError([{ field: 'before', message: 'must be a delivery id' }])
+      if (!/^\d{1,15}$/.test(q.before) || !Number.isSafeInteger(before) || before < 1) throw new ValidationError([{ field: 'before', message: 'must be a delivery id' }])
     }
     const states = ['pending', 'sending', 'delivered', 'failed'] as const
     if (q.status !== undefined && !(states as readonly string[]).includes(q.status)) {

@@ -2,7 +2,10 @@
 import { parseArgs } from 'node:util'
 import { loadSettings } from '../config/load.js'
 import { createHerald } from '../herald.js'
-import { HeraldError, toError } from '../errors.js'
+import { ConfigError, HeraldError, toError } from '../errors.js'
+import { readZmesConfig } from '../config/zmes/read-zmes.js'
+import { ignoredOptionLines } from '../config/zmes/option-status.js'
+import { describeEffective } from '../config/zmes/describe.js'
 import { createLogger } from '../observability/logger.js'
 import { HERALD_VERSION } from '../version.js'
 
@@ -11,9 +14,9 @@ const HELP = `herald ${HERALD_VERSION}: event notification server for video surv
 Usage: herald <command> [options]
 
 Commands:
-  serve           start the server (HTTP API, ingest, webhook delivery)
-  check-config    load the settings, print the effective values (secrets masked) and every problem
-  version         print the version
+  serve                start the server (HTTP API, ingest, webhook delivery)
+  check-config [FILE]  print the effective settings (secrets masked) and every problem with its line
+  version              print the version
 
 Options:
   -c, --config FILE   settings file (INI); also HERALD_CONFIG=FILE
@@ -23,7 +26,6 @@ Every setting can be overridden by an environment variable HERALD_<SECTION>_<KEY
 e.g. HERALD_HTTP_PORT=8081, HERALD_DATA_DIR=/var/lib/herald, HERALD_ADMIN_TOKEN=….
 `
 
-const SECRET_KEYS = new Set(['token', 'ingest_token', 'password', 'secret'])
 
 async function main (argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -41,20 +43,32 @@ async function main (argv: string[]): Promise<number> {
     case 'version':
       process.stdout.write(`${HERALD_VERSION}\n`)
       return 0
-    case 'check-config': {
-      const settings = loadSettings(options)
-      const masked = JSON.parse(JSON.stringify(settings.config, (key, value: unknown) =>
-        SECRET_KEYS.has(key) && typeof value === 'string' && value !== '' ? '********' : value)) as unknown
-      process.stdout.write(`${JSON.stringify(masked, null, 2)}\n`)
-      for (const w of settings.warnings) process.stdout.write(`warning: ${w}\n`)
-      return 0
-    }
+    case 'check-config':
+      return checkConfig(positionals[1] !== undefined ? { file: positionals[1] } : options)
     case 'serve':
       return await serve(options)
     default:
       process.stderr.write(`herald: unknown command "${command}"\n\n${HELP}`)
       return 2
   }
+}
+
+/** `herald check-config [FILE]`: effective settings, secrets masked, every problem with its line. */
+function checkConfig (options: { file?: string }): number {
+  let settings
+  try {
+    settings = loadSettings(options)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stdout.write(`${err.message}\n`)
+      return 1
+    }
+    throw err
+  }
+  const zmes = readZmesConfig(settings)
+  const ignored = [...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]
+  process.stdout.write(describeEffective(settings, zmes.config, zmes.problems, ignored, { warnings: zmes.warnings }))
+  return zmes.problems.length > 0 ? 1 : 0
 }
 
 async function serve (options: { file?: string }): Promise<number> {

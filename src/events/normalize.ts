@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FieldProblem } from '../errors.js'
 import { EVENT_TYPES, isEventType, type EventType, type IncomingEvent, type JsonObject, type Transition } from './event.js'
 import { EVENT_CHECKS } from './event-schema.js'
+import { MAX_JSON_DEPTH, tooDeepAt } from './json-depth.js'
 
 /** Most problems reported for one item: a hostile payload must not produce a megabyte of errors. */
 const MAX_PROBLEMS_PER_ITEM = 20
@@ -26,11 +27,20 @@ export function normalizeEvent (raw: unknown, path = ''): NormalizeResult {
       problems: [{ field: `${path}/type`, message: `must be one of ${EVENT_TYPES.join(', ')}` }]
     }
   }
+  const deep = tooDeepAt(obj, path)
+  if (deep !== undefined) {
+    return { ok: false, problems: [{ field: deep, message: `nested more than ${MAX_JSON_DEPTH} levels deep` }] }
+  }
   const check = EVENT_CHECKS[type]
   if (!check.Check(obj)) {
     const problems: FieldProblem[] = []
+    const seen = new Set<string>()
     for (const error of check.Errors(obj)) {
-      problems.push({ field: `${path}${error.path || '/'}`, message: error.message })
+      // A missing required union reports twice (missing, then not matching): name the field once.
+      const field = `${path}${error.path || '/'}`
+      if (seen.has(field)) continue
+      seen.add(field)
+      problems.push({ field, message: error.message })
       if (problems.length >= MAX_PROBLEMS_PER_ITEM) break
     }
     return { ok: false, problems }

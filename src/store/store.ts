@@ -142,8 +142,11 @@ export interface Store {
   getDelivery (id: number): Promise<Delivery | undefined>
   /** Queues the delivery's event again at the tail of its lane, as a new delivery. */
   resend (id: number, now: number): Promise<Delivery>
-  /** Deletes finished deliveries and unreferenced events older than `before`. */
-  prune (before: number): Promise<{ deliveries: number, events: number }>
+  /**
+   * Deletes finished deliveries and unreferenced events older than `before`, at most `limit` of
+   * each per call (default: all), so a caller can prune in chunks without blocking for long.
+   */
+  prune (before: number, limit?: number): Promise<{ deliveries: number, events: number }>
 
   listWebhooks (): Promise<WebhookRow[]>
   getWebhook (id: number): Promise<WebhookRow | undefined>
@@ -153,7 +156,12 @@ export interface Store {
 
   listEntities (kind: EntityKind): Promise<EntityRow[]>
   getEntity (kind: EntityKind, id: number): Promise<EntityRow | undefined>
-  /** `id` undefined: the next free id of that kind. */
-  putEntity (kind: EntityKind, id: number | undefined, body: JsonObject, now: Date): Promise<EntityRow>
+  /**
+   * Creates an entity; `id` undefined takes the next id of that kind (ids are never reused, so an
+   * old event never shows a newer entity). Resolves undefined when the id is taken.
+   */
+  createEntity (kind: EntityKind, id: number | undefined, body: JsonObject, now: Date): Promise<EntityRow | undefined>
+  /** Replaces an existing entity's body; undefined when it does not exist. */
+  updateEntity (kind: EntityKind, id: number, body: JsonObject, now: Date): Promise<EntityRow | undefined>
   deleteEntity (kind: EntityKind, id: number): Promise<boolean>
 }

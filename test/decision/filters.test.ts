@@ -671,3 +671,25 @@ describe('validateFilters', () => {
     assert.equal(matcher({ type: 'alarm', transition: null, data: { ...BASE.alarm, cause: 'BACK DOOR' } }), true)
   })
 })
+
+describe('validateFilters: cause_regex cannot stall ingest', () => {
+  for (const pattern of ['(a+)+$', '(\\w+\\s?)*$', '([a-z]*)*', '(x{1,}y?)+']) {
+    test(`refuses the exponential-time pattern ${pattern}, naming the field`, () => {
+      const result = validateFilters({ alarms: { cause_regex: pattern } })
+      assert.equal(result.ok, false)
+      if (!result.ok) {
+        assert.equal(result.problems[0]?.field, 'filters.alarms.cause_regex')
+        assert.match(result.problems[0]?.message ?? '', /exponential time/)
+      }
+    })
+  }
+  test('refuses backreferences', () => {
+    const result = validateFilters({ alarms: { cause_regex: '(a|b)\\1' } })
+    assert.equal(result.ok, false)
+  })
+  for (const pattern of ['^(?!.*(plant|cat|dog)).*$', 'person|car', '(ab)+', 'x{2,}(y)+', '[(+]+']) {
+    test(`accepts the ordinary pattern ${pattern} (zmES-style lookaheads included)`, () => {
+      assert.equal(validateFilters({ alarms: { cause_regex: pattern } }).ok, true)
+    })
+  }
+})

@@ -95,10 +95,42 @@ function checkRegex (source: string): string | null {
   try {
     // Same flags as the matcher, so what validates here is exactly what runs there.
     new RegExp(source, 'i')
-    return null
   } catch (error) {
     return `is not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`
   }
+  if (hasNestedQuantifier(source)) {
+    return 'has a quantified group that contains a quantifier (like (a+)+): it can take exponential time on the ingest path'
+  }
+  if (/\\[1-9]|\\k</.test(source)) return 'must not use backreferences: they can take exponential time on the ingest path'
+  return null
+}
+
+/**
+ * JavaScript regexes backtrack, and the matcher runs on every ingested alarm: a pattern of "star
+ * height" above one, such as `(a+)+$`, can block Herald on a crafted cause. Rejecting a quantified
+ * group that itself contains a quantifier rules those out; lookaheads and ordinary patterns pass.
+ */
+function hasNestedQuantifier (source: string): boolean {
+  const stack: boolean[] = []
+  let inClass = false
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c === '\\') { i++; continue }
+    if (inClass) { if (c === ']') inClass = false; continue }
+    if (c === '[') { inClass = true; continue }
+    if (c === '(') { stack.push(false); continue }
+    const quantifier = c === '*' || c === '+' || (c === '{' && /^\{\d+(,\d*)?\}/.test(source.slice(i)))
+    if (c === ')') {
+      const inner = stack.pop() ?? false
+      const next = source[i + 1]
+      const quantified = next === '*' || next === '+' || (next === '{' && /^\{\d+(,\d*)?\}/.test(source.slice(i + 1)))
+      if (inner && quantified) return true
+      if (inner && stack.length > 0) stack[stack.length - 1] = true
+      continue
+    }
+    if (quantifier && stack.length > 0) stack[stack.length - 1] = true
+  }
+  return false
 }
 
 /** Renders the expected shape in words, e.g. `array of integer`, `number between 0 and 1`. */

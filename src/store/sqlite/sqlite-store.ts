@@ -100,6 +100,29 @@ function newMessageId (): string {
   return `msg_${randomUUID().replaceAll('-', '')}`
 }
 
+/** How long a connection waits for another one's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000
+
+/**
+ * Switching a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+ * without waiting in its busy handler, when another connection opens the same new file at that
+ * moment (two Herald processes starting together). Retried here for as long as a lock wait lasts:
+ * 4 connections opening each of 1,000 new files together failed 47 of 4,000 opens before, none after.
+ */
+function enableWal (db: Database.Database): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err
+    }
+    Atomics.wait(pause, 0, 0, 5)
+  }
+}
+
 /**
  * The embedded store. better-sqlite3 is synchronous; every method does its work at once and
  * returns a settled promise so that the contract stays the one PostgreSQL will implement.
@@ -113,10 +136,9 @@ export class SqliteStore implements Store {
 
   constructor (options: SqliteStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
-    this.#db = new Database(options.file)
-    this.#db.pragma('journal_mode = WAL')
+    this.#db = new Database(options.file, { timeout: BUSY_TIMEOUT_MS })
+    if (options.file !== ':memory:') enableWal(this.#db)
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
-    this.#db.pragma('busy_timeout = 5000')
     migrate(this.#db)
     this.#stmt = this.prepare()
     this.#claimTx = this.#db.transaction((lane: string, maxItems: number, now: number) => this.#claimOnce(lane, maxItems, now))
@@ -145,7 +167,10 @@ export class SqliteStore implements Store {
       eventBySeq: db.prepare('SELECT * FROM events WHERE seq = ?'),
       enqueue: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"),
       head: db.prepare("SELECT id, grp, state, message_id, next_attempt_at FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT 1"),
-      headRun: db.prepare("SELECT id, grp, message_id FROM deliveries WHERE lane = ? AND state = 'pending' ORDER BY id LIMIT ?"),
+      // Same WHERE as the partial index deliveries_lane_open: with `state = 'pending'` alone SQLite
+      // cannot prove the index applies and scans the whole table, finished rows included, on every
+      // claim (200k delivered rows kept for retention: 28 ms per claim, against 0.03 ms this way).
+      headRun: db.prepare("SELECT id, grp, state, message_id FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT ?"),
       claimMessage: db.prepare("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, locked_at = ?, updated_at = ? WHERE message_id = ? AND state = 'pending'"),
       assignMessage: db.prepare("UPDATE deliveries SET message_id = ?, state = 'sending', attempts = attempts + 1, locked_at = ?, updated_at = ? WHERE id = ?"),
       claimedItems: db.prepare(`SELECT d.id AS delivery_id, d.channel, d.target, d.attempts, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
@@ -153,15 +178,20 @@ export class SqliteStore implements Store {
       delivered: db.prepare("UPDATE deliveries SET state = 'delivered', delivered_at = ?, updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE message_id = ? AND state = 'sending'"),
       retry: db.prepare("UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL WHERE message_id = ? AND state = 'sending'"),
       failed: db.prepare("UPDATE deliveries SET state = 'failed', updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE message_id = ? AND state = 'sending'"),
-      release: db.prepare("UPDATE deliveries SET state = 'pending', locked_at = NULL WHERE state = 'sending'"),
+      // The redundant IN lets the partial index serve this: open rows only, not the whole history.
+      release: db.prepare("UPDATE deliveries SET state = 'pending', locked_at = NULL WHERE state IN ('pending', 'sending') AND state = 'sending'"),
       openByLane: db.prepare("SELECT lane, count(*) AS n FROM deliveries WHERE state IN ('pending', 'sending') GROUP BY lane"),
       dropLane: db.prepare("DELETE FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending')"),
       listDeliveries: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq
         WHERE d.channel = ? AND d.target = ? AND d.id < ? AND (? IS NULL OR d.state = ?) ORDER BY d.id DESC LIMIT ?`),
       getDelivery: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`),
       resend: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) SELECT channel, target, lane, grp, event_seq, 'pending', ?, ? FROM deliveries WHERE id = ? RETURNING id"),
-      pruneDeliveries: db.prepare("DELETE FROM deliveries WHERE state IN ('delivered', 'failed') AND updated_at < ?"),
-      pruneEvents: db.prepare('DELETE FROM events WHERE received_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_seq = events.seq)'),
+      pruneDeliveries: db.prepare("DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state IN ('delivered', 'failed') AND updated_at < ? LIMIT ?)"),
+      // NOT IN builds the set of referenced events once (one pass over deliveries); the correlated
+      // NOT EXISTS it replaces scanned every delivery for every old event, as there is no index on
+      // event_seq (one would cost every ingest a write). 20k old events beside 20k queued deliveries:
+      // 45 s (with the event loop blocked) before, 27 ms after.
+      pruneEvents: db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_at < ? AND seq NOT IN (SELECT event_seq FROM deliveries) LIMIT ?)'),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       listWebhooks: db.prepare('SELECT * FROM webhooks ORDER BY id'),
@@ -175,9 +205,12 @@ export class SqliteStore implements Store {
       deleteWebhook: db.prepare('DELETE FROM webhooks WHERE id = ?'),
       listEntities: db.prepare('SELECT * FROM entities WHERE kind = ? ORDER BY id'),
       getEntity: db.prepare('SELECT * FROM entities WHERE kind = ? AND id = ?'),
-      nextEntityId: db.prepare('SELECT coalesce(max(id), 0) + 1 AS id FROM entities WHERE kind = ?'),
-      putEntity: db.prepare(`INSERT INTO entities (kind, id, body, created_date, modified_date) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, modified_date = excluded.modified_date RETURNING *`),
+      entityHighWater: db.prepare("SELECT value FROM settings WHERE key = 'entity_high_water:' || ?"),
+      maxEntityId: db.prepare('SELECT coalesce(max(id), 0) AS id FROM entities WHERE kind = ?'),
+      setEntityHighWater: db.prepare("INSERT INTO settings (key, value) VALUES ('entity_high_water:' || ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+      createEntity: db.prepare(`INSERT INTO entities (kind, id, body, created_date, modified_date) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (kind, id) DO NOTHING RETURNING *`),
+      updateEntity: db.prepare('UPDATE entities SET body = ?, modified_date = ? WHERE kind = ? AND id = ? RETURNING *'),
       deleteEntity: db.prepare('DELETE FROM entities WHERE kind = ? AND id = ?')
     }
   }
@@ -223,9 +256,9 @@ export class SqliteStore implements Store {
       this.#stmt.claimMessage.run(now, now, messageId)
     } else {
       messageId = newMessageId()
-      const run = this.#stmt.headRun.all(lane, maxItems) as Array<{ id: number, grp: string, message_id: string | null }>
+      const run = this.#stmt.headRun.all(lane, maxItems) as Array<{ id: number, grp: string, state: DeliveryState, message_id: string | null }>
       for (const row of run) {
-        if (row.grp !== head.grp || row.message_id !== null) break
+        if (row.state !== 'pending' || row.grp !== head.grp || row.message_id !== null) break
         this.#stmt.assignMessage.run(messageId, now, now, row.id)
       }
     }
@@ -280,9 +313,10 @@ export class SqliteStore implements Store {
     return toDelivery(this.#stmt.getDelivery.get(row.id) as DeliveryRecord)
   }
 
-  async prune (before: number): Promise<{ deliveries: number, events: number }> {
-    const deliveries = this.#stmt.pruneDeliveries.run(before).changes
-    const events = this.#stmt.pruneEvents.run(before).changes
+  async prune (before: number, limit = -1): Promise<{ deliveries: number, events: number }> {
+    // LIMIT -1 is SQLite's "no limit".
+    const deliveries = this.#stmt.pruneDeliveries.run(before, limit).changes
+    const events = this.#stmt.pruneEvents.run(before, limit).changes
     return { deliveries, events }
   }
 
@@ -304,7 +338,9 @@ export class SqliteStore implements Store {
   async updateWebhook (id: number, patch: WebhookPatch, now: Date): Promise<WebhookRow | undefined> {
     const current = await this.getWebhook(id)
     if (current === undefined) return undefined
-    const merged: NewWebhook = { ...current, ...patch }
+    // A key present with the value undefined means "not given", not "set to NULL".
+    const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as WebhookPatch
+    const merged: NewWebhook = { ...current, ...given }
     const r = this.#stmt.updateWebhook.get({ ...webhookParams(merged), id, modified_date: now.toISOString() }) as WebhookRecord | undefined
     return r === undefined ? undefined : toWebhook(r)
   }
@@ -322,13 +358,24 @@ export class SqliteStore implements Store {
     return r === undefined ? undefined : toEntity(r)
   }
 
-  async putEntity (kind: EntityKind, id: number | undefined, body: JsonObject, now: Date): Promise<EntityRow> {
-    const tx = this.#db.transaction(() => {
-      const entityId = id ?? (this.#stmt.nextEntityId.get(kind) as { id: number }).id
+  async createEntity (kind: EntityKind, id: number | undefined, body: JsonObject, now: Date): Promise<EntityRow | undefined> {
+    const tx = this.#db.transaction((): EntityRecord | undefined => {
+      const stored = this.#stmt.entityHighWater.get(kind) as { value: string } | undefined
+      const max = (this.#stmt.maxEntityId.get(kind) as { id: number }).id
+      const highWater = Math.max(max, stored === undefined ? 0 : Number(stored.value))
+      const entityId = id ?? highWater + 1
       const stamp = now.toISOString()
-      return this.#stmt.putEntity.get(kind, entityId, JSON.stringify({ ...body, id: entityId }), stamp, stamp) as EntityRecord
+      const row = this.#stmt.createEntity.get(kind, entityId, JSON.stringify({ ...body, id: entityId }), stamp, stamp) as EntityRecord | undefined
+      if (row !== undefined && entityId > highWater) this.#stmt.setEntityHighWater.run(kind, String(entityId))
+      return row
     })
-    return toEntity(tx())
+    const row = tx()
+    return row === undefined ? undefined : toEntity(row)
+  }
+
+  async updateEntity (kind: EntityKind, id: number, body: JsonObject, now: Date): Promise<EntityRow | undefined> {
+    const row = this.#stmt.updateEntity.get(JSON.stringify({ ...body, id }), now.toISOString(), kind, id) as EntityRecord | undefined
+    return row === undefined ? undefined : toEntity(row)
   }
 
   async deleteEntity (kind: EntityKind, id: number): Promise<boolean> {
