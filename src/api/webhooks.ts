@@ -136,6 +136,9 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
       const row = await o.store.updateWebhook(id, patch, new Date(o.clock.now()))
       if (row === undefined) throw new NotFoundError(`webhook ${id} not found`)
       saved(row)
+      // Someone fixed the receiver's address or switched the webhook back on: a retry that was
+      // scheduled up to 100 s away should not make them wait.
+      if (row.active && (row.url !== current.url || !current.active)) await o.engine.retryNow(lane(row.id))
       return reply.send(hookView(row, { revealSecret: patch.secret !== undefined && patch.secret !== null, warnings }))
     }
     app.patch(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Change some fields of a webhook' } }, update('patch'))

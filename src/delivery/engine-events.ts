@@ -20,6 +20,8 @@ export interface EngineEventMap {
   /** The attempt failed for good: attempts exhausted or a permanent error. */
   'delivery:failed': AttemptContext & { readonly maxAttempts: number }
   'lane:dropped': { readonly lane: string, readonly deliveries: number }
+  /** The engine itself failed on a lane (a store error); it tries again after `retryInMs`. */
+  'lane:error': { readonly lane: string, readonly error: Error, readonly retryInMs: number }
 }
 
 export class EngineEvents {

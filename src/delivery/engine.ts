@@ -15,6 +15,8 @@ export interface DeliveryEngineOptions {
   readonly drainTimeoutMs?: number
 }
 
+const LANE_ERROR_RETRY_MS = 1000
+
 interface Lane {
   readonly name: string
   readonly channel: string
@@ -67,6 +69,17 @@ export class DeliveryEngine {
     const lane = this.#lane(name)
     lane.wakeRequested = true
     if (!lane.running) void this.#run(lane)
+  }
+
+  /** The recipient was fixed (a new URL) or re-enabled: retry what waits now, not at its scheduled time. */
+  async retryNow (name: string): Promise<void> {
+    const lane = this.#lanes.get(name)
+    if (lane?.timer != null) {
+      this.#o.clock.clearTimeout(lane.timer)
+      lane.timer = null
+    }
+    await this.#o.store.expedite(name)
+    this.wake(name)
   }
 
   /** A resend added one delivery to a lane. */
@@ -154,15 +167,8 @@ export class DeliveryEngine {
       }
     } catch (err) {
       // A store error must not kill the lane for good: try again shortly.
-      this.#o.events.emit('delivery:failed', {
-        batch: { messageId: '', channel: lane.channel, target: '', lane: lane.name, group: '', attempt: 0, items: [] },
-        describe: { worker: lane.name, noun: 'batch' },
-        queue: lane.open,
-        outcome: { kind: 'retry', error: `engine error: ${toError(err).message}`, statusCode: null, latencyMs: null },
-        at: this.#o.clock.now(),
-        maxAttempts: 0
-      })
-      if (!this.#closing) this.#schedule(lane, this.#o.clock.now() + 1000)
+      this.#o.events.emit('lane:error', { lane: lane.name, error: toError(err), retryInMs: LANE_ERROR_RETRY_MS })
+      if (!this.#closing) this.#schedule(lane, this.#o.clock.now() + LANE_ERROR_RETRY_MS)
     } finally {
       lane.running = false
       lane.inFlight = null

@@ -32,14 +32,23 @@ export class RetryPolicy {
     if (!(this.#max > 0)) throw new RangeError('maxDelayMs must be positive')
   }
 
-  /** Milliseconds to wait after failed attempt `attempt` (1-based). */
+  /**
+   * Milliseconds to wait after failed attempt `attempt` (1-based). A receiver's Retry-After
+   * replaces the backoff, capped at the maximum and floored at the schedule's first step (0.270 s):
+   * "Retry-After: 0" or a date in the past must not turn into a retry loop at network speed.
+   */
   delayAfter (attempt: number, retryAfterMs?: number): number {
     if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
-      return Math.min(this.#max, Math.round(retryAfterMs))
+      return Math.min(this.#max, Math.max(this.minDelayMs, Math.round(retryAfterMs)))
     }
     const raw = Math.min(this.#max, this.#base * this.#factor ** attempt)
     const jittered = raw * (1 + this.#jitter * (2 * this.#random() - 1))
     return Math.min(this.#max, Math.round(jittered))
+  }
+
+  /** The shortest delay this policy ever schedules: the first step of the backoff, without jitter. */
+  get minDelayMs (): number {
+    return Math.min(this.#max, Math.round(this.#base * this.#factor))
   }
 
   /** `maxAttempts` 0 means unlimited (FindFace `send_attempts: 0`). */

@@ -29,6 +29,9 @@ export function logDeliveries (events: EngineEvents, log: Logger): void {
       attempt: batch.attempt, maxAttempts, error
     }, `${describe.worker} <queue: ${queue}> Error sending ${describe.noun}: ${error}. Attempt ${batch.attempt} out of ${maxAttempts === 0 ? 'unlimited' : maxAttempts}. Dropping batch(len-${batch.items.length}, type-"${batch.group}"): [${ids}]`)
   })
+  events.on('lane:error', ({ lane, error, retryInMs }) => {
+    log.error({ lane, err: error, retryInMs }, `${lane}: delivery engine error: ${error.message}. Trying again in ${(retryInMs / 1000).toFixed(3)} seconds.`)
+  })
   events.on('lane:dropped', ({ lane, deliveries }) => {
     if (deliveries > 0) log.info({ lane, deliveries }, `Dropped ${deliveries} queued deliveries of ${lane}`)
   })

@@ -136,6 +136,8 @@ export interface Store {
   releaseInFlight (): Promise<number>
   /** Pending and in-flight deliveries per lane. */
   openByLane (): Promise<Map<string, number>>
+  /** Makes a lane's waiting retry due now (its recipient was fixed or re-enabled). */
+  expedite (lane: string): Promise<number>
   /** Deletes every unfinished delivery of a lane (a deleted recipient). */
   dropLane (lane: string): Promise<number>
   listDeliveries (channel: string, target: string, options: { limit: number, before?: number, state?: DeliveryState }): Promise<DeliveryPage>

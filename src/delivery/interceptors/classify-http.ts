@@ -17,11 +17,24 @@ export function classifyResponse (res: HttpResponseSummary, now: number): Outcom
     : { kind: 'retry', error: reason, statusCode: res.statusCode, latencyMs: res.latencyMs, retryAfterMs }
 }
 
+/* RFC 9110 §5.6.7 HTTP-date: IMF-fixdate, the obsolete RFC 850 form, and asctime (always GMT). */
+const IMF_FIXDATE = /^[a-z]{3}, \d{2} [a-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/i
+const RFC850_DATE = /^[a-z]{6,9}, \d{2}-[a-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/i
+const ASCTIME_DATE = /^[a-z]{3} [a-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/i
+
+/**
+ * Milliseconds the receiver asked to wait: delay-seconds or an HTTP-date. Anything else is
+ * ignored (undefined), so the normal backoff applies: V8's Date.parse reads strings like "-5" or
+ * "soon 2" as dates in the past, which would otherwise turn garbage into an immediate retry.
+ */
 export function parseRetryAfter (value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined
   const trimmed = value.trim()
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
+  let date: number
+  if (IMF_FIXDATE.test(trimmed) || RFC850_DATE.test(trimmed)) date = Date.parse(trimmed)
+  else if (ASCTIME_DATE.test(trimmed)) date = Date.parse(`${trimmed} GMT`)
+  else return undefined
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)
 }

@@ -181,6 +181,7 @@ export class SqliteStore implements Store {
       // The redundant IN lets the partial index serve this: open rows only, not the whole history.
       release: db.prepare("UPDATE deliveries SET state = 'pending', locked_at = NULL WHERE state IN ('pending', 'sending') AND state = 'sending'"),
       openByLane: db.prepare("SELECT lane, count(*) AS n FROM deliveries WHERE state IN ('pending', 'sending') GROUP BY lane"),
+      expedite: db.prepare("UPDATE deliveries SET next_attempt_at = NULL WHERE lane = ? AND state = 'pending' AND next_attempt_at IS NOT NULL"),
       dropLane: db.prepare("DELETE FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending')"),
       listDeliveries: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq
         WHERE d.channel = ? AND d.target = ? AND d.id < ? AND (? IS NULL OR d.state = ?) ORDER BY d.id DESC LIMIT ?`),
@@ -288,6 +289,10 @@ export class SqliteStore implements Store {
   async openByLane (): Promise<Map<string, number>> {
     const rows = this.#stmt.openByLane.all() as Array<{ lane: string, n: number }>
     return new Map(rows.map((r) => [r.lane, r.n]))
+  }
+
+  async expedite (lane: string): Promise<number> {
+    return this.#stmt.expedite.run(lane).changes
   }
 
   async dropLane (lane: string): Promise<number> {
