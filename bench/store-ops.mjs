@@ -1,0 +1,59 @@
+// Diagnostic, not part of `npm run bench`: the cost of Herald's store operations alone, no HTTP,
+// against the built SqliteStore (dist/) on a file in BENCH_DATA_DIR (default: the OS temp dir).
+// It separates the store's share from the HTTP and event-loop share of the end-to-end figures.
+//   node bench/store-ops.mjs            (after npm run build)
+//   BENCH_HERALD_DIST=/other/dist node bench/store-ops.mjs   (A/B against a candidate build)
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { eventBody } from './load.mjs'
+
+const dist = process.env.BENCH_HERALD_DIST ?? new URL('../dist/', import.meta.url).pathname
+const { SqliteStore } = await import(pathToFileURL(join(dist, 'store/sqlite/sqlite-store.js')).href)
+const { normalizeEvent } = await import(pathToFileURL(join(dist, 'events/normalize.js')).href)
+
+const ROUTE = [{ channel: 'webhook', target: '1', lane: 'webhook:1', group: 'face_events' }]
+const route = () => ROUTE
+const EVENTS = Number(process.env.BENCH_STORE_EVENTS ?? 20_000)
+
+function incoming (prefix, n) {
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const r = normalizeEvent(JSON.parse(eventBody(prefix, i, 1)))
+    if (!r.ok) throw new Error(JSON.stringify(r.problems))
+    out.push(r.event)
+  }
+  return out
+}
+
+const rows = []
+for (const file of [':memory:', 'file']) {
+  for (const per of [1, 100]) {
+    const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-store-ops-'))
+    const store = new SqliteStore({ file: file === 'file' ? join(dir, 'herald.db') : ':memory:' })
+    const events = incoming(`s${per}${file.length}`, EVENTS)
+    let t = performance.now()
+    for (let i = 0; i < events.length; i += per) await store.ingest(events.slice(i, i + per), route, Date.now())
+    const ingestUs = ((performance.now() - t) * 1000) / events.length
+    t = performance.now()
+    let n = 0
+    let claims = 0
+    for (;;) {
+      const c = await store.claim('webhook:1', per, Date.now())
+      if (c.kind !== 'batch') break
+      claims++
+      await store.markDelivered(c.batch.messageId, { statusCode: 200, error: null, latencyMs: 1 }, Date.now())
+      n += c.batch.items.length
+    }
+    const deliverUs = ((performance.now() - t) * 1000) / n
+    rows.push([file === 'file' ? 'file (WAL)' : ':memory:', per, ingestUs, deliverUs, n, claims])
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+process.stdout.write(`SqliteStore, ${EVENTS.toLocaleString('en-US')} events per row, one webhook lane\n`)
+process.stdout.write('db          batch  ingest µs/event  claim+markDelivered µs/event  max events/s (store only)\n')
+for (const [db, per, i, d, n] of rows) {
+  process.stdout.write(`${db.padEnd(10)}  ${String(per).padStart(5)}  ${i.toFixed(1).padStart(15)}  ${d.toFixed(1).padStart(28)}  ${Math.round(1e6 / (i + d)).toLocaleString('en-US').padStart(25)}${n !== EVENTS ? `  (only ${n} delivered!)` : ''}\n`)
+}
