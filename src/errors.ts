@@ -97,6 +97,15 @@ export class StoreTooNewError extends HeraldError {
   override readonly code = 'HRD_ERR_STORE_TOO_NEW'
 }
 
+/**
+ * A tokens.txt (zmES push token file) Herald cannot read: not JSON nor the legacy colon format,
+ * too large, or a field of the wrong type. Raised before anything is imported.
+ */
+export class TokensFileError extends HeraldError {
+  override readonly code = 'HRD_ERR_TOKENS_FILE_INVALID'
+  override readonly statusCode = 400
+}
+
 export class ShuttingDownError extends HeraldError {
   override readonly code = 'HRD_ERR_SHUTTING_DOWN'
   override readonly statusCode = 503

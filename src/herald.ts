@@ -12,7 +12,8 @@ import { RetryPolicy } from './delivery/retry-policy.js'
 import type { Channel } from './delivery/contract.js'
 import { WebhookChannel } from './channels/webhook/webhook-channel.js'
 import { WEBHOOK_CHANNEL, WebhookDirectory } from './channels/webhook/webhook-directory.js'
-import { Ingestor } from './sources/ingest.js'
+import { EventServer, WebChannel, WEB_CHANNEL, readZmesWithOverrides, type EventServerLimits } from './channels/web/index.js'
+import { Ingestor, type Router } from './sources/ingest.js'
 import { AdminAuth } from './api/auth.js'
 import { buildApi } from './api/server.js'
 import { createLogger, type Logger } from './observability/logger.js'
@@ -20,12 +21,32 @@ import { logDeliveries } from './observability/delivery-log.js'
 import { createMetrics } from './observability/metrics.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import type { Store } from './store/store.js'
+import { loadSettings, type LoadedSettings } from './config/load.js'
+import type { ZmesConfig } from './config/zmes/zmes-schema.js'
+import { ConfigError } from './errors.js'
+import type { UserProvider } from './auth/user-provider.js'
+import { HeraldUsers } from './auth/herald-users.js'
+import { StoreTokenRegistry } from './registry/token-registry.js'
+import { StoreControlState } from './registry/control-state.js'
+import { importTokensAtStart } from './registry/import-at-start.js'
 
 export interface HeraldDependencies {
   readonly clock?: Clock
   readonly logger?: Logger
   /** Uniform [0, 1) for retry jitter. */
   readonly random?: () => number
+  /** The zmeventnotification.ini settings: given, Herald runs the zmNinja event server; absent, it does not. */
+  readonly zmes?: ZmesConfig
+  /**
+   * The settings file `zmes` was read from. With it, stored escontrol overrides are applied the way
+   * zmES applies them (§5.1) and escontrol `restart` re-reads the file; without it, overrides are
+   * parsed onto `zmes` as given.
+   */
+  readonly settings?: LoadedSettings
+  /** Who may log in to the event server. @defaultValue Herald's own users (HeraldUsers) */
+  readonly users?: UserProvider
+  /** Event server limits (handshake timeout, keep-alive, rate limit…), for tests. */
+  readonly eventServerLimits?: Partial<EventServerLimits>
 }
 
 export interface Herald {
@@ -38,6 +59,14 @@ export interface Herald {
   readonly metrics: Registry
   /** Set on the first start when no admin token was configured: shown once, then only its hash is kept. */
   readonly generatedAdminToken: string | undefined
+  /** zmNinja push tokens (store-backed, served from memory); also behind `/api/v1/tokens`. */
+  readonly registry: StoreTokenRegistry
+  /** escontrol overrides and per-monitor notify states. */
+  readonly control: StoreControlState
+  /** The zmNinja event server when `deps.zmes` was given. */
+  readonly eventServer: EventServer | undefined
+  /** Its `ws://` or `wss://` address once started. */
+  readonly eventServerAddress: string | undefined
   /** Starts delivering and listening; resolves with the HTTP address. */
   start (): Promise<string>
   /** Stops taking requests, drains in-flight deliveries, closes the store. */
@@ -59,6 +88,13 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   const catalog = await EntityCatalog.load(store)
   const agent: Agent = createHttpAgent()
   const events = new EngineEvents((err) => logger.error({ err }, 'engine event listener failed'))
+  const registry = await StoreTokenRegistry.load(store, { clock })
+  if (deps.zmes !== undefined && deps.zmes.fcm.enable && deps.zmes.fcm.token_file !== '') {
+    // zmES reads tokens.txt only with FCM on; an unchanged file is not imported twice.
+    await importTokensAtStart(deps.zmes.fcm.token_file, registry, logger.child({ component: 'tokens' }))
+  }
+  const control = await StoreControlState.load(store)
+  const web = deps.zmes === undefined ? undefined : await createEventServer(deps.zmes, store, clock, logger, deps, registry, control)
   const channels = new Map<string, Channel>([
     [WEBHOOK_CHANNEL, new WebhookChannel({
       directory,
@@ -71,13 +107,22 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
       userAgent: config.webhooks.user_agent
     })]
   ])
+  if (web !== undefined) channels.set(WEB_CHANNEL, web.channel)
   const retryPolicy = new RetryPolicy({
     maxDelayMs: config.webhooks.max_retry_delay * 1000,
     jitter: config.webhooks.retry_jitter,
     ...(deps.random !== undefined ? { random: deps.random } : {})
   })
   const engine = new DeliveryEngine({ store, channels, clock, retryPolicy, events })
-  const ingestor = new Ingestor(store, (event) => directory.routes(event), engine, clock)
+  const router: Router = web === undefined
+    ? (event) => directory.routes(event)
+    : (event) => {
+        const routes = directory.routes(event)
+        const route = web.channel.route(event)
+        if (route !== undefined) routes.push(route)
+        return routes
+      }
+  const ingestor = new Ingestor(store, router, engine, clock)
   const metrics = createMetrics(events, engine, ingestor)
   logDeliveries(events, logger.child({ component: 'delivery' }))
 
@@ -93,7 +138,8 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     engine,
     metrics,
     clock,
-    secretGracePeriodSeconds: config.webhooks.secret_grace_period
+    secretGracePeriodSeconds: config.webhooks.secret_grace_period,
+    tokens: registry
   })
 
   let pruneTimer: NodeJS.Timeout | undefined
@@ -121,8 +167,13 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     api,
     metrics,
     generatedAdminToken: generated,
+    registry,
+    control,
+    eventServer: web?.server,
+    get eventServerAddress () { return web?.server.address },
     async start () {
       await engine.start()
+      await web?.server.start()
       const address = await api.listen({ host: config.http.address, port: config.http.port })
       pruneTimer = setInterval(() => { prune().catch((err: unknown) => logger.error({ err }, 'prune failed')) }, PRUNE_EVERY_MS)
       pruneTimer.unref()
@@ -131,9 +182,41 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     async close () {
       if (pruneTimer !== undefined) clearInterval(pruneTimer)
       await api.close()
+      await web?.server.close()
       await engine.close()
       await agent.close()
       await store.close()
     }
   }
+}
+
+/**
+ * The zmNinja event server and its delivery channel. Stored escontrol overrides outrank the file
+ * from the first read on; escontrol `restart` reads the file again and applies it in place.
+ */
+async function createEventServer (
+  zmes: ZmesConfig, store: Store, clock: Clock, logger: Logger, deps: HeraldDependencies, tokens: StoreTokenRegistry, control: StoreControlState
+): Promise<{ server: EventServer, channel: WebChannel }> {
+  const log = logger.child({ component: 'event-server' })
+  let settings = deps.settings
+  const readConfig = (overrides: ReadonlyMap<string, string>) => readZmesWithOverrides(zmes, settings, overrides)
+  const initial = readConfig(control.overrides())
+  for (const p of initial.problems) log.warn(`${p.field}: ${p.message}; the stored escontrol override is not applied`)
+  const server: EventServer = new EventServer({
+    initial,
+    readConfig,
+    async onRestart () {
+      if (settings?.file !== undefined) settings = loadSettings({ file: settings.file })
+      const readout = readConfig(control.overrides())
+      if (readout.problems.length > 0) throw new ConfigError(readout.problems)
+      await server.reload(readout)
+    },
+    users: deps.users ?? new HeraldUsers(store, { clock }),
+    tokens,
+    control,
+    clock,
+    logger: log,
+    ...(deps.eventServerLimits !== undefined ? { limits: deps.eventServerLimits } : {})
+  })
+  return { server, channel: new WebChannel({ server, clock, logger: log }) }
 }

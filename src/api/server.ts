@@ -8,6 +8,7 @@ import type { EntityCatalog } from '../entities/catalog.js'
 import type { DeliveryEngine } from '../delivery/engine.js'
 import type { WebhookDirectory } from '../channels/webhook/webhook-directory.js'
 import type { Ingestor } from '../sources/ingest.js'
+import type { TokenRegistry } from '../registry/contract.js'
 import { httpIngestRoutes } from '../sources/http-ingest/routes.js'
 import type { Store } from '../store/store.js'
 import { HERALD_VERSION } from '../version.js'
@@ -15,6 +16,7 @@ import type { AdminAuth } from './auth.js'
 import { entityRoutes } from './entities.js'
 import { registerErrorHandler } from './error-handler.js'
 import { operationRoutes } from './operations.js'
+import { tokenRoutes } from './tokens.js'
 import { webhookRoutes } from './webhooks.js'
 
 export interface ApiOptions {
@@ -30,6 +32,8 @@ export interface ApiOptions {
   readonly metrics: Registry
   readonly clock: Clock
   readonly secretGracePeriodSeconds: number
+  /** zmNinja push tokens, for `/api/v1/tokens`. */
+  readonly tokens: TokenRegistry
 }
 
 export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
@@ -41,7 +45,9 @@ export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     return503OnClosing: true,
     // FindFace clients always write `/hooks/1/`, `/cameras/`; Herald's own docs drop the slash.
-    routerOptions: { ignoreTrailingSlash: true }
+    // FCM tokens (~160 characters) are path parameters of /api/v1/tokens/:token; fastify's
+    // default limit of 100 would answer them 404.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 }
   })
   registerErrorHandler(app)
   // JSON only: fastify would hand a text/plain body over as a string, which then fails as
@@ -70,5 +76,6 @@ export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
     preHandler: admin
   })
   await app.register(entityRoutes, { store: o.store, catalog: o.catalog, clock: o.clock, preHandler: admin })
+  await app.register(tokenRoutes, { tokens: o.tokens, preHandler: admin })
   return app
 }

@@ -8,15 +8,23 @@ import { ignoredOptionLines } from '../config/zmes/option-status.js'
 import { describeEffective } from '../config/zmes/describe.js'
 import { createLogger } from '../observability/logger.js'
 import { HERALD_VERSION } from '../version.js'
+import { runTokensCommand } from './tokens-command.js'
+import { isParseError, usageError } from './usage.js'
+import { runUserCommand } from './user-command.js'
 
 const HELP = `herald ${HERALD_VERSION}: event notification server for video surveillance and analytics
 
 Usage: herald <command> [options]
 
 Commands:
-  serve                start the server (HTTP API, ingest, webhook delivery)
-  check-config [FILE]  print the effective settings (secrets masked) and every problem with its line
-  version              print the version
+  serve                        start the server (HTTP API, ingest, webhook delivery)
+  check-config [FILE]          print the effective settings (secrets masked) and every problem with its line
+  user add NAME --password PW  add an event server user (or give the password in HERALD_USER_PASSWORD)
+  user list                    list the event server users
+  user remove NAME             remove an event server user
+  tokens import FILE           import a zmES tokens.txt (JSON or the old colon format) into the store
+  tokens export [FILE]         write the push tokens as a zmES tokens.txt (stdout without FILE)
+  version                      print the version
 
 Options:
   -c, --config FILE   settings file (INI); also HERALD_CONFIG=FILE
@@ -24,15 +32,46 @@ Options:
 
 Every setting can be overridden by an environment variable HERALD_<SECTION>_<KEY>,
 e.g. HERALD_HTTP_PORT=8081, HERALD_DATA_DIR=/var/lib/herald, HERALD_ADMIN_TOKEN=….
+The user and tokens commands open the same database as serve, running or not.
+herald user --help and herald tokens --help say more.
+
+Exit codes: 0 done, 1 failed, 2 wrong usage.
 `
+
+/** Command groups that parse their own options (herald user add NAME --password PW). */
+const GROUPS: ReadonlyMap<string, (args: string[], env: NodeJS.ProcessEnv) => Promise<number>> = new Map([
+  ['user', runUserCommand],
+  ['tokens', runTokensCommand]
+])
+
+/** Where the command word stands, skipping the options that may come before it (-c FILE). */
+function commandIndex (argv: readonly string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '-c' || arg === '--config') i++
+    else if (arg === '--') return i + 1 < argv.length ? i + 1 : -1
+    else if (!arg.startsWith('-')) return i
+  }
+  return -1
+}
 
 
 async function main (argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }
-  })
+  const at = commandIndex(argv)
+  const group = at < 0 ? undefined : GROUPS.get(argv[at] as string)
+  if (group !== undefined) return await group([...argv.slice(0, at), ...argv.slice(at + 1)], process.env)
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } }
+    })
+  } catch (err) {
+    if (isParseError(err)) return usageError(err.message, HELP)
+    throw err
+  }
+  const { values, positionals } = parsed
   const command = positionals[0] ?? (values.help === true ? 'help' : 'serve')
   if (values.help === true || command === 'help') {
     process.stdout.write(HELP)
@@ -48,8 +87,7 @@ async function main (argv: string[]): Promise<number> {
     case 'serve':
       return await serve(options)
     default:
-      process.stderr.write(`herald: unknown command "${command}"\n\n${HELP}`)
-      return 2
+      return usageError(`unknown command "${command}"`, HELP)
   }
 }
 
@@ -75,13 +113,17 @@ async function serve (options: { file?: string }): Promise<number> {
   const settings = loadSettings(options)
   const logger = createLogger(settings.config.log.level)
   for (const w of settings.warnings) logger.warn(w)
-  const herald = await createHerald(settings.config, { logger })
+  const zmes = readZmesConfig(settings)
+  for (const line of [...zmes.warnings, ...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]) logger.warn(line)
+  if (zmes.problems.length > 0) throw new ConfigError(zmes.problems)
+  const herald = await createHerald(settings.config, { logger, zmes: zmes.config, settings })
   if (herald.generatedAdminToken !== undefined) {
     // Printed once, on the first start; only a hash is stored.
     process.stdout.write(`\nHerald admin token (shown once, keep it): ${herald.generatedAdminToken}\n\n`)
   }
   const address = await herald.start()
-  logger.info({ address, version: HERALD_VERSION }, `Herald ${HERALD_VERSION} listening on ${address}`)
+  logger.info({ address, eventServer: herald.eventServerAddress, version: HERALD_VERSION },
+    `Herald ${HERALD_VERSION} listening on ${address}; zmNinja event server on ${herald.eventServerAddress ?? '(off)'}`)
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return

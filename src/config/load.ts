@@ -7,6 +7,7 @@ import { DEFAULTS } from './defaults.js'
 import { parseIni, type IniDocument } from './ini-reader.js'
 import { expandTemplates, iniField, readValue, resolveSecret, toBoolean } from './ini-values.js'
 import { HeraldConfigSchema, type HeraldConfig } from './schema.js'
+import { isZmesSection } from './zmes/zmes-schema.js'
 
 export interface LoadOptions {
   /** INI file; falls back to env `HERALD_CONFIG`. Without either, defaults and env only. */
@@ -67,6 +68,7 @@ export function loadSettings (options: LoadOptions = {}): LoadedSettings {
   const sources = new Map<string, Source>()
   if (ini !== undefined) overlayIni(ini, secrets, config, sources, problems, warnings)
   overlayEnv(env, config, sources, problems, warnings)
+  ini = overlayZmesEnv(env, ini)
 
   // Leaves were checked one by one; this catches anything that slipped past (e.g. broken DEFAULTS).
   if (problems.length === 0 && !CONFIG_CHECK.Check(config)) {
@@ -176,6 +178,32 @@ function overlayIni (
   }
 }
 
+/**
+ * `HERALD_<ZMESSECTION>_<KEY>` (e.g. HERALD_NETWORK_PORT=9001) overrides a zmeventnotification.ini
+ * option the way it overrides Herald's own: it is written into the INI document as if it were the
+ * file's last line, so every reader of the zmES sections (and escontrol `restart`) sees it.
+ */
+function overlayZmesEnv (env: NodeJS.ProcessEnv | Record<string, string | undefined>, ini: IniDocument | undefined): IniDocument | undefined {
+  let doc = ini
+  for (const name of Object.keys(env).filter((n) => n.startsWith(ENV_PREFIX)).sort()) {
+    const raw = env[name]
+    if (raw === undefined) continue
+    const rest = name.slice(ENV_PREFIX.length)
+    const cut = rest.indexOf('_')
+    if (cut < 0) continue
+    const section = rest.slice(0, cut).toLowerCase()
+    if (!isZmesSection(section)) continue
+    doc ??= { file: '<environment>', sections: new Map(), problems: [] }
+    let entries = doc.sections.get(section)
+    if (entries === undefined) {
+      entries = new Map()
+      doc.sections.set(section, entries)
+    }
+    entries.set(rest.slice(cut + 1).toLowerCase(), { value: raw, line: 0 })
+  }
+  return doc
+}
+
 function overlayEnv (
   env: NodeJS.ProcessEnv | Record<string, string | undefined>,
   config: Record<Section, Record<string, unknown>>,
@@ -192,6 +220,7 @@ function overlayEnv (
     const section = (cut < 0 ? rest : rest.slice(0, cut)).toLowerCase()
     const key = cut < 0 ? '' : rest.slice(cut + 1).toLowerCase()
     const field = `env ${name}`
+    if (isZmesSection(section)) continue
     if (!isSection(section)) {
       // Not an error: HERALD_* names may belong to tooling around Herald, but a typo deserves a hint.
       warnings.push(`${field} is not a Herald setting (no section [${section}]); ignored`)

@@ -1,6 +1,7 @@
 import type { HeraldEvent, IncomingEvent, JsonObject } from '../events/event.js'
 import type { DeliveryState } from '../delivery/states.js'
 import type { WebhookFilters } from '../decision/filters/filter-schema.js'
+import type { MonitorNotifyState, PushToken } from '../registry/contract.js'
 
 /*
  * The store contract, in domain verbs. SQLite implements it now; PostgreSQL implements the same
@@ -112,6 +113,20 @@ export interface EntityRow {
   readonly modified_date: string
 }
 
+/** A user of the event server's own user list; only a bcrypt hash of the password is kept. */
+export interface UserRow {
+  readonly name: string
+  readonly passwordHash: string
+  readonly createdAt: number
+}
+
+/** When the last start notification for a monitor went to a token (zmES `last_sent`). */
+export interface LastSentRow {
+  readonly recipient: string
+  readonly monitorId: string
+  readonly at: number
+}
+
 export interface Store {
   /** Creates or upgrades the schema; refuses a database written by a newer Herald. */
   migrate (): Promise<void>
@@ -166,4 +181,31 @@ export interface Store {
   /** Replaces an existing entity's body; undefined when it does not exist. */
   updateEntity (kind: EntityKind, id: number, body: JsonObject, now: Date): Promise<EntityRow | undefined>
   deleteEntity (kind: EntityKind, id: number): Promise<boolean>
+
+  /** Users in name order. */
+  listUsers (): Promise<UserRow[]>
+  getUser (name: string): Promise<UserRow | undefined>
+  /** Creates a user; false when the name is taken (that user is left as it was). */
+  createUser (user: UserRow): Promise<boolean>
+  deleteUser (name: string): Promise<boolean>
+
+  /** Push tokens, oldest first. */
+  listTokens (): Promise<PushToken[]>
+  /** Creates or replaces tokens in one transaction, so a tokens.txt import is all or nothing. */
+  putTokens (tokens: readonly PushToken[]): Promise<void>
+  /** Deletes a token together with its throttle rows; false when it did not exist. */
+  deleteToken (token: string): Promise<boolean>
+  listLastSent (): Promise<LastSentRow[]>
+  /** Creates or overwrites throttle rows in one transaction (an alarm marks many tokens at once). */
+  putLastSent (rows: readonly LastSentRow[]): Promise<void>
+
+  /** escontrol `edit` overrides, by key. */
+  listOverrides (): Promise<Map<string, string>>
+  putOverride (key: string, value: string): Promise<void>
+  /** escontrol per-monitor states, by monitor id. */
+  listMonitorStates (): Promise<Map<string, MonitorNotifyState>>
+  /** Sets the state of each monitor given, in one transaction. */
+  putMonitorStates (monitorIds: readonly string[], state: MonitorNotifyState): Promise<void>
+  /** escontrol `reset`, atomically: deletes every override and sets every known monitor to 0. */
+  resetControl (): Promise<void>
 }

@@ -263,4 +263,15 @@ describe('loadSettings', () => {
     assert.throws(() => { (config.http as { port: number }).port = 2 }, TypeError)
     assert.equal(DEFAULTS.http.port, 8080)
   })
+
+  it('lets HERALD_<ZMESSECTION>_<KEY> override a zmeventnotification.ini option, with or without a file', async () => {
+    const { readZmesConfig } = await import('../../src/config/zmes/read-zmes.js')
+    const file = write({ 'zmes.ini': '[network]\nport = 9000\n[auth]\nenable = yes\n' })
+    const withFile = loadSettings({ file, env: { HERALD_NETWORK_PORT: '9123', HERALD_AUTH_ENABLE: 'no' } })
+    assert.equal(readZmesConfig(withFile).config.network.port, 9123)
+    assert.equal(readZmesConfig(withFile).config.auth.enable, false)
+    assert.deepEqual(withFile.warnings, [], 'a zmES section is not "not a Herald setting"')
+    const withoutFile = loadSettings({ env: { HERALD_NETWORK_PORT: '0' } })
+    assert.equal(readZmesConfig(withoutFile).config.network.port, 0)
+  })
 })

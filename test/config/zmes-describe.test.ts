@@ -79,7 +79,7 @@ describe('describeEffective', () => {
     assert.match(lineOf(text, 'hook', 'event_start_notify_on_hook_fail'), /= \(none\) /)
     assert.match(lineOf(text, 'hook', 'event_start_hook'), /= '\/var\/lib\/zmeventnotification\/bin\/zm_event_start\.sh' /)
     assert.match(text, /\nProblems: none\n/)
-    assert.match(text, /\nIgnored \(54\):\n {2}ignored option \[general\] escontrol_interface_file: /)
+    assert.match(text, /\nIgnored \(48\):\n {2}ignored option \[general\] escontrol_interface_file: /)
   })
 
   it('lists every problem with its line, every ignored line and every warning', () => {

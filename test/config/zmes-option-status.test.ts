@@ -38,7 +38,9 @@ describe('option status table', () => {
       'general.secrets', 'general.base_data_path', 'general.use_escontrol_interface',
       'general.escontrol_interface_password', 'general.skip_monitors',
       'network.port', 'network.address', 'auth.enable', 'auth.timeout',
-      'fcm.enable', 'fcm.token_file', 'ssl.enable', 'ssl.cert', 'ssl.key'
+      'fcm.enable', 'fcm.token_file', 'ssl.enable', 'ssl.cert', 'ssl.key',
+      'customize.include_picture', 'customize.send_event_start_notification', 'customize.send_event_end_notification',
+      'customize.picture_url', 'customize.picture_portal_username', 'customize.picture_portal_password'
     ])
   })
 
@@ -87,12 +89,6 @@ describe('ignoredOptionLines', () => {
       ['customize', 'read_alarm_cause', ZM_SOURCE],
       ['customize', 'tag_alarm_event_id', CHANNELS],
       ['customize', 'use_custom_notification_sound', 'unused by zmES 6.1.29 too'],
-      ['customize', 'include_picture', CHANNELS],
-      ['customize', 'send_event_start_notification', DECISION],
-      ['customize', 'send_event_end_notification', DECISION],
-      ['customize', 'picture_url', CHANNELS],
-      ['customize', 'picture_portal_username', CHANNELS],
-      ['customize', 'picture_portal_password', CHANNELS],
       ['customize', 'use_hooks', DECISION],
       ['hook', 'event_start_hook', DECISION],
       ['hook', 'event_end_hook', DECISION],

@@ -53,7 +53,9 @@ async function spawnHerald (): Promise<RunningHerald> {
     HERALD_HTTP_PORT: String(port),
     HERALD_HTTP_ADDRESS: '127.0.0.1',
     HERALD_ADMIN_TOKEN: ADMIN_TOKEN,
-    HERALD_LOG_LEVEL: 'warn'
+    HERALD_LOG_LEVEL: 'warn',
+    // The zmNinja event server would take port 9000; any free port will do here.
+    HERALD_NETWORK_PORT: '0'
   }
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { EventType, IncomingEvent, JsonObject } from '../../src/events/event.js'
 import type { ClaimedBatch, ClaimResult, EntityKind, EntityRow, NewWebhook, Route, Store } from '../../src/store/store.js'
+import type { PushToken } from '../../src/registry/contract.js'
 
 /*
  * The Store conformance suite: what every adapter (SQLite now, PostgreSQL later) must do, stated
@@ -58,6 +59,23 @@ function newHook (fields: Partial<NewWebhook> = {}): NewWebhook {
     previous_secret: null,
     previous_secret_until: null,
     created_by: null,
+    ...fields
+  }
+}
+
+function pushToken (token: string, fields: Partial<PushToken> = {}): PushToken {
+  return {
+    token,
+    platform: 'android',
+    monlist: '1,2',
+    intlist: '0,60',
+    pushstate: 'enabled',
+    appversion: '1.6.009',
+    badge: 0,
+    invocations: { count: 0, at: 0 },
+    profile: null,
+    createdAt: T0,
+    updatedAt: T0,
     ...fields
   }
 }
@@ -644,6 +662,100 @@ export function storeContract (name: string, makeStore: () => Promise<Store>): v
         await store.setSetting('admin_token_hash', 'two')
         assert.equal(await store.getSetting('admin_token_hash'), 'two')
         assert.equal(await store.getSetting('other'), '')
+      }))
+    })
+
+    describe('users', () => {
+      it('creates a user once and refuses the same name again, keeping the first hash', withStore(async (store) => {
+        assert.equal(await store.createUser({ name: 'admin', passwordHash: '$2b$10$first', createdAt: T0 }), true)
+        assert.equal(await store.createUser({ name: 'admin', passwordHash: '$2b$10$second', createdAt: T0 + 1 }), false)
+        assert.deepEqual(await store.getUser('admin'), { name: 'admin', passwordHash: '$2b$10$first', createdAt: T0 })
+      }))
+
+      it('lists users in name order, treats names as case-sensitive, and deletes them', withStore(async (store) => {
+        for (const name of ['zoe', 'Admin', 'admin']) await store.createUser({ name, passwordHash: `h-${name}`, createdAt: T0 })
+        assert.deepEqual((await store.listUsers()).map((u) => u.name), ['Admin', 'admin', 'zoe'])
+        assert.equal(await store.deleteUser('admin'), true)
+        assert.equal(await store.deleteUser('admin'), false)
+        assert.equal(await store.getUser('admin'), undefined)
+        assert.equal((await store.getUser('Admin'))?.passwordHash, 'h-Admin')
+      }))
+    })
+
+    describe('push tokens', () => {
+      it('round-trips every field of a token, profile and a token with colons included', withStore(async (store) => {
+        const full = pushToken('dGVzdA:APA91b-x_y', {
+          platform: 'ios', monlist: '', intlist: '', pushstate: 'disabled', appversion: 'unknown', badge: 7,
+          invocations: { count: 8001, at: 11 }, profile: 'home', createdAt: T0 + 5, updatedAt: T0 + 9
+        })
+        await store.putTokens([full])
+        assert.deepEqual(await store.listTokens(), [full])
+      }))
+
+      it('putTokens replaces an existing token whole and lists tokens oldest first', withStore(async (store) => {
+        await store.putTokens([pushToken('b', { createdAt: T0 + 1 }), pushToken('a', { createdAt: T0 + 2 })])
+        await store.putTokens([pushToken('b', { createdAt: T0 + 1, monlist: '9', invocations: { count: 3, at: 4 }, profile: 'p' })])
+        const tokens = await store.listTokens()
+        assert.deepEqual(tokens.map((t) => t.token), ['b', 'a'])
+        assert.deepEqual(tokens[0], pushToken('b', { createdAt: T0 + 1, monlist: '9', invocations: { count: 3, at: 4 }, profile: 'p' }))
+      }))
+
+      it('putTokens is all or nothing: one bad row leaves none of the batch stored', withStore(async (store) => {
+        await store.putTokens([pushToken('kept', { monlist: 'old' })])
+        const bad = pushToken('bad', { pushstate: 'maybe' as PushToken['pushstate'] })
+        await assert.rejects(async () => await store.putTokens([pushToken('kept', { monlist: 'new' }), pushToken('fresh'), bad]))
+        assert.deepEqual((await store.listTokens()).map((t) => [t.token, t.monlist]), [['kept', 'old']])
+      }))
+
+      it('keeps throttle rows per recipient and monitor, overwriting the time', withStore(async (store) => {
+        await store.putTokens([pushToken('t1'), pushToken('t2')])
+        await store.putLastSent([{ recipient: 't1', monitorId: '3', at: T0 }])
+        await store.putLastSent([
+          { recipient: 't1', monitorId: '3', at: T0 + 60_000 },
+          { recipient: 't1', monitorId: '4', at: T0 + 1 },
+          { recipient: 't2', monitorId: '3', at: T0 + 2 }
+        ])
+        await store.putLastSent([])
+        assert.deepEqual(await store.listLastSent(), [
+          { recipient: 't1', monitorId: '3', at: T0 + 60_000 },
+          { recipient: 't1', monitorId: '4', at: T0 + 1 },
+          { recipient: 't2', monitorId: '3', at: T0 + 2 }
+        ])
+      }))
+
+      it('deleting a token deletes its throttle rows and nothing else', withStore(async (store) => {
+        await store.putTokens([pushToken('t1'), pushToken('t2')])
+        await store.putLastSent([{ recipient: 't1', monitorId: '3', at: T0 }, { recipient: 't2', monitorId: '3', at: T0 }])
+        assert.equal(await store.deleteToken('t1'), true)
+        assert.equal(await store.deleteToken('t1'), false)
+        assert.deepEqual((await store.listTokens()).map((t) => t.token), ['t2'])
+        assert.deepEqual(await store.listLastSent(), [{ recipient: 't2', monitorId: '3', at: T0 }])
+      }))
+    })
+
+    describe('escontrol state', () => {
+      it('stores overrides by key, overwriting a key set again', withStore(async (store) => {
+        assert.deepEqual(await store.listOverrides(), new Map())
+        await store.putOverride('fcm.enable', 'no')
+        await store.putOverride('picture_url', 'https://zm.example/?a=1;b=#2')
+        await store.putOverride('fcm.enable', 'yes')
+        assert.deepEqual(await store.listOverrides(), new Map([['fcm.enable', 'yes'], ['picture_url', 'https://zm.example/?a=1;b=#2']]))
+      }))
+
+      it('sets monitor states in one call and changes only the monitors named', withStore(async (store) => {
+        await store.putMonitorStates(['1', '2', '3'], -1)
+        await store.putMonitorStates(['2'], 1)
+        await store.putMonitorStates([], 0)
+        assert.deepEqual(await store.listMonitorStates(), new Map([['1', -1], ['2', 1], ['3', -1]]))
+      }))
+
+      it('resetControl deletes every override and sets every known monitor to 0', withStore(async (store) => {
+        await store.putOverride('enable', 'no')
+        await store.putMonitorStates(['1', '2'], -1)
+        await store.putMonitorStates(['3'], 1)
+        await store.resetControl()
+        assert.deepEqual(await store.listOverrides(), new Map())
+        assert.deepEqual(await store.listMonitorStates(), new Map([['1', 0], ['2', 0], ['3', 0]]))
       }))
     })
   })

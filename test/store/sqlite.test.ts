@@ -12,6 +12,8 @@ import { storeContract } from './contract.js'
 const root = mkdtempSync(join(tmpdir(), 'herald-store-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
+const TABLES = ['deliveries', 'entities', 'escontrol_overrides', 'events', 'last_sent', 'monitor_notify_states', 'push_tokens', 'schema_migrations', 'settings', 'users', 'webhooks']
+
 let files = 0
 /** A path for a database that does not exist yet, in a folder that does not exist yet either. */
 function freshFile (): string {
@@ -69,8 +71,11 @@ async function openAtOnce (files: readonly string[], count: number): Promise<str
   const module = new URL('../../src/store/sqlite/sqlite-store.ts', import.meta.url).href
   const workers = Array.from({ length: count }, () => new Worker(code, { eval: true, workerData: { barrier, count, module } }))
   const answer = async (worker: Worker, file?: string) => await new Promise<string>((resolve, reject) => {
-    worker.once('message', resolve)
-    worker.once('error', reject)
+    // Both listeners go once one fires: 25 rounds of leftovers trip MaxListenersExceededWarning.
+    const onMessage = (message: string) => { worker.off('error', onError); resolve(message) }
+    const onError = (err: Error) => { worker.off('message', onMessage); reject(err) }
+    worker.once('message', onMessage)
+    worker.once('error', onError)
     if (file !== undefined) worker.postMessage(file)
   })
   try {
@@ -90,7 +95,7 @@ describe('SQLite migrations', () => {
     const store = new SqliteStore({ file })
     await store.close()
     assert.deepEqual(versions(file), Array.from({ length: latestMigration() }, (_, i) => i + 1))
-    assert.deepEqual(tables(file), ['deliveries', 'entities', 'events', 'schema_migrations', 'settings', 'webhooks'])
+    assert.deepEqual(tables(file), TABLES)
   })
 
   it('running migrate twice is a no-op, and so is reopening', async () => {
@@ -115,7 +120,7 @@ describe('SQLite migrations', () => {
     assert.deepEqual(results, files.map(() => ['ok', 'ok', 'ok', 'ok']))
     for (const file of files) {
       assert.deepEqual(versions(file), Array.from({ length: latestMigration() }, (_, i) => i + 1))
-      assert.deepEqual(tables(file), ['deliveries', 'entities', 'events', 'schema_migrations', 'settings', 'webhooks'])
+      assert.deepEqual(tables(file), TABLES)
     }
   })
 

@@ -85,12 +85,12 @@ export const OPTION_STATUS: { readonly [S in ZmesSection]: { readonly [K in keyo
     read_alarm_cause: later('ZoneMinder source'),
     tag_alarm_event_id: later('channels'),
     use_custom_notification_sound: ignored('unused by zmES 6.1.29 too'),
-    include_picture: later('channels'),
-    send_event_start_notification: later('decision'),
-    send_event_end_notification: later('decision'),
-    picture_url: later('channels'),
-    picture_portal_username: later('channels'),
-    picture_portal_password: later('channels'),
+    include_picture: done('adds Picture to websocket alarms (src/channels/web/alarm-payload.ts); push pictures arrive with the channels release'),
+    send_event_start_notification: done('start alarms are routed to the web channel only when on (src/channels/web/web-channel.ts)'),
+    send_event_end_notification: done('end alarms are routed to the web channel only when on (src/channels/web/web-channel.ts)'),
+    picture_url: done('EVENTID and MONITORID substituted for the websocket Picture; BESTMATCH and objdetect arrive with the decision release'),
+    picture_portal_username: done('appended to the websocket Picture URL'),
+    picture_portal_password: done('appended, URL-escaped, to the websocket Picture URL'),
     use_hooks: later('decision')
   },
   hook: {

@@ -5,11 +5,13 @@ import Database from 'better-sqlite3'
 import type { EventType, HeraldEvent, IncomingEvent, JsonObject, Transition } from '../../events/event.js'
 import type { DeliveryState } from '../../delivery/states.js'
 import { NotFoundError } from '../../errors.js'
+import type { MonitorNotifyState, PushToken } from '../../registry/contract.js'
 import type {
-  AttemptInfo, ClaimResult, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult,
-  NewWebhook, Route, Store, WebhookPatch, WebhookRow
+  AttemptInfo, ClaimResult, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult, LastSentRow,
+  NewWebhook, Route, Store, UserRow, WebhookPatch, WebhookRow
 } from '../store.js'
 import { migrate } from './migrate.js'
+import { RegistryTables } from './registry-tables.js'
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -131,6 +133,7 @@ function enableWal (db: Database.Database): void {
 export class SqliteStore implements Store {
   readonly #db: Database.Database
   readonly #stmt: ReturnType<SqliteStore['prepare']>
+  readonly #registry: RegistryTables
   readonly #claimTx: (lane: string, maxItems: number, now: number) => ClaimResult
   readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => IngestResult[]
 
@@ -141,6 +144,7 @@ export class SqliteStore implements Store {
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     migrate(this.#db)
     this.#stmt = this.prepare()
+    this.#registry = new RegistryTables(this.#db)
     this.#claimTx = this.#db.transaction((lane: string, maxItems: number, now: number) => this.#claimOnce(lane, maxItems, now))
     this.#ingestTx = this.#db.transaction((events, route, now) => {
       const results: IngestResult[] = []
@@ -385,6 +389,62 @@ export class SqliteStore implements Store {
 
   async deleteEntity (kind: EntityKind, id: number): Promise<boolean> {
     return this.#stmt.deleteEntity.run(kind, id).changes > 0
+  }
+
+  async listUsers (): Promise<UserRow[]> {
+    return this.#registry.listUsers()
+  }
+
+  async getUser (name: string): Promise<UserRow | undefined> {
+    return this.#registry.getUser(name)
+  }
+
+  async createUser (user: UserRow): Promise<boolean> {
+    return this.#registry.createUser(user)
+  }
+
+  async deleteUser (name: string): Promise<boolean> {
+    return this.#registry.deleteUser(name)
+  }
+
+  async listTokens (): Promise<PushToken[]> {
+    return this.#registry.listTokens()
+  }
+
+  async putTokens (tokens: readonly PushToken[]): Promise<void> {
+    this.#registry.putTokens(tokens)
+  }
+
+  async deleteToken (token: string): Promise<boolean> {
+    return this.#registry.deleteToken(token)
+  }
+
+  async listLastSent (): Promise<LastSentRow[]> {
+    return this.#registry.listLastSent()
+  }
+
+  async putLastSent (rows: readonly LastSentRow[]): Promise<void> {
+    this.#registry.putLastSent(rows)
+  }
+
+  async listOverrides (): Promise<Map<string, string>> {
+    return this.#registry.listOverrides()
+  }
+
+  async putOverride (key: string, value: string): Promise<void> {
+    this.#registry.putOverride(key, value)
+  }
+
+  async listMonitorStates (): Promise<Map<string, MonitorNotifyState>> {
+    return this.#registry.listMonitorStates()
+  }
+
+  async putMonitorStates (monitorIds: readonly string[], state: MonitorNotifyState): Promise<void> {
+    this.#registry.putMonitorStates(monitorIds, state)
+  }
+
+  async resetControl (): Promise<void> {
+    this.#registry.resetControl()
   }
 }
 

@@ -1,0 +1,155 @@
+import type { Logger } from 'pino'
+import type { Clock } from '../../clock.js'
+import type { HeraldEvent, IncomingEvent } from '../../events/event.js'
+import { toError } from '../../errors.js'
+import { laneOf, type BatchDescription, type Channel, type Outcome, type TargetState } from '../../delivery/contract.js'
+import type { ClaimedBatch, Route } from '../../store/store.js'
+import { renderAlarm, viewAlarm, type AlarmView } from './alarm-payload.js'
+import type { EventServer } from './event-server.js'
+
+export const WEB_CHANNEL = 'web'
+/** The one lane of the channel: alarms go out to the connected clients in the order they came in. */
+export const WEB_TARGET = 'clients'
+export const WEB_GROUP = 'alarms'
+const WEB_LANE = laneOf(WEB_CHANNEL, WEB_TARGET)
+const ROUTE: Route = Object.freeze({ channel: WEB_CHANNEL, target: WEB_TARGET, lane: WEB_LANE, group: WEB_GROUP })
+
+export interface WebChannelOptions {
+  readonly server: EventServer
+  readonly clock: Clock
+  readonly logger: Logger
+}
+
+/**
+ * zmNinja's live alarms (spec §4, §9.4, §10.1) as a delivery-engine channel. The engine stores
+ * each alarm and hands it over in order; deliver() sends it to every authenticated connection
+ * that is open at that moment. A client that is not connected gets nothing, as in zmES: push
+ * notifications (FCM) are what reach phones that are away.
+ *
+ * Per connection, differences from zmES on purpose:
+ *  - intervals work (positional intlist, quirk 1) and are kept per push token, persisted, when the
+ *    connection registered one (quirks 12, §16), else per connection in memory;
+ *  - a token registered on several connections gets one alarm per event (the newest connection's);
+ *  - escontrol mute (-1) silences end notifications too, and force-notify (1) lets them through;
+ *    zmES consults escontrol only for starts (§3.7). A monitor with no escontrol state follows the
+ *    normal rules (zmES force-notifies it and logs an error);
+ *  - escontrol admin logins get no alarms (zmES broadcasts to them like to any client, §3.2);
+ *  - quirk 11: a connection whose token has `pushstate: disabled` still gets websocket alarms.
+ *    The app is open and listening; "disabled" is about pushes to the phone when it is not.
+ */
+export class WebChannel implements Channel {
+  readonly name = WEB_CHANNEL
+  readonly #o: WebChannelOptions
+
+  constructor (options: WebChannelOptions) {
+    this.#o = options
+  }
+
+  /**
+   * The ingest router's part: starts when send_event_start_notification, ends when
+   * send_event_end_notification (zmES's built-in default: no), never updates, never monitors of
+   * [general] skip_monitors.
+   */
+  route (event: IncomingEvent): Route | undefined {
+    if (event.type !== 'alarm') return undefined
+    return this.#wanted(event.data.phase, event.data.monitor_id) ? ROUTE : undefined
+  }
+
+  target (_target: string): TargetState {
+    return { kind: 'ready', batchSize: 1, maxAttempts: 0 }
+  }
+
+  describe (batch: ClaimedBatch): BatchDescription {
+    return { worker: `Web(clients) worker(type=${batch.group})`, noun: 'alarm' }
+  }
+
+  async deliver (batch: ClaimedBatch): Promise<Outcome> {
+    const started = this.#o.clock.now()
+    try {
+      for (const item of batch.items) await this.broadcast(item.event)
+    } catch (err) {
+      // A retry would resend to the clients that already have it, and the lane has no attempt
+      // limit: an alarm that cannot be broadcast is given up, not retried.
+      return { kind: 'permanent', error: toError(err).message, statusCode: null, latencyMs: this.#o.clock.now() - started }
+    }
+    return { kind: 'delivered', statusCode: null, latencyMs: this.#o.clock.now() - started }
+  }
+
+  /**
+   * Sends one alarm to every connection that should have it. The JSON is built once per alarm
+   * (every connection gets the same bytes), so the cost per connection is a filter check and a
+   * socket write. Returns how many connections it went to.
+   */
+  async broadcast (event: HeraldEvent): Promise<number> {
+    const alarm = viewAlarm(event)
+    // Settings may have changed since ingest (escontrol edit): the switches are read again.
+    if (alarm === undefined || !this.#wanted(alarm.phase, alarm.monitorId)) return 0
+    const { server, clock, logger } = this.#o
+    const config = server.config()
+    let state = 0
+    if (config.general.use_escontrol_interface) {
+      const known = server.control.monitorStates().get(alarm.monitorId)
+      state = known ?? 0
+      // Listed with 0 the first time it alarms, so that escontrol `get` shows it (zmES lists loaded monitors).
+      if (known === undefined) {
+        server.control.setMonitorStates([alarm.monitorId], 0).catch((err: unknown) => logger.error({ err: toError(err) }, 'escontrol: cannot record monitor'))
+      }
+    }
+    if (state === -1) return 0
+    const payload = Buffer.from(renderAlarm(alarm, {
+      include: config.customize.include_picture,
+      url: config.customize.picture_url,
+      username: config.customize.picture_portal_username,
+      password: config.customize.picture_portal_password
+    }))
+    const start = alarm.phase === 'start'
+    const now = clock.now()
+    const tokensSent = new Set<string>()
+    const marks: Array<Promise<void>> = []
+    const { tokens } = server
+    const conns = [...server.connections()]
+    let sent = 0
+    // Newest first: when a token sits on two sockets, the older one is the likelier to be dead.
+    for (let i = conns.length - 1; i >= 0; i--) {
+      const conn = conns[i]
+      if (conn === undefined || conn.state !== 'valid' || conn.category !== 'normal') continue
+      if (state !== 1 && !conn.watches(alarm.monitorId)) continue
+      const token = conn.token
+      if (token !== '' && tokensSent.has(token)) continue
+      if (start && state !== 1 && throttled(conn.intervalFor(alarm.monitorId), token !== '' ? tokens.lastSent(token, alarm.monitorId) : conn.lastSent.get(alarm.monitorId), now)) continue
+      server.deliver(conn, payload)
+      sent++
+      if (token !== '') tokensSent.add(token)
+      if (start) {
+        if (token !== '') marks.push(tokens.markSent(token, alarm.monitorId, now))
+        else conn.lastSent.set(alarm.monitorId, now)
+      }
+    }
+    // Sending never waits for the throttle bookkeeping, and a failed write must not resend the alarm.
+    for (const r of await Promise.allSettled(marks)) {
+      if (r.status === 'rejected') logger.error({ err: toError(r.reason) }, 'web channel: cannot record throttle state')
+    }
+    logAlarm(logger, alarm, sent)
+    return sent
+  }
+
+  #wanted (phase: unknown, monitorId: unknown): boolean {
+    const config = this.#o.server.config()
+    if (phase === 'start') {
+      if (!config.customize.send_event_start_notification) return false
+    } else if (phase === 'end') {
+      if (!config.customize.send_event_end_notification) return false
+    } else {
+      return false
+    }
+    return !config.general.skip_monitors.includes(Number(monitorId))
+  }
+}
+
+function throttled (intervalSeconds: number, lastSent: number | undefined, now: number): boolean {
+  return intervalSeconds > 0 && lastSent !== undefined && now - lastSent < intervalSeconds * 1000
+}
+
+function logAlarm (logger: Logger, alarm: AlarmView, sent: number): void {
+  logger.debug({ monitorId: alarm.monitorId, eventId: alarm.eventId, phase: alarm.phase, clients: sent }, `web: alarm ${alarm.phase} of monitor ${alarm.monitorId} event ${alarm.eventId} sent to ${sent} clients`)
+}
