@@ -94,9 +94,10 @@ async function until (what, check, timeoutMs, proc) {
 
 /**
  * `node dist/cli/main.js serve` with its own data folder, port and token. The env is cleaned of
- * any HERALD_* the caller had so a developer's settings cannot skew the run.
+ * any HERALD_* the caller had so a developer's settings cannot skew the run; `env` adds or
+ * overrides variables after that (only what the scenario sets).
  */
-export async function startHerald ({ dataDir, port, token, cpuProf }) {
+export async function startHerald ({ dataDir, port, token, cpuProf, env: extraEnv = {} }) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('HERALD_')))
   Object.assign(env, {
     HERALD_DATA_DIR: dataDir,
@@ -107,6 +108,8 @@ export async function startHerald ({ dataDir, port, token, cpuProf }) {
     // The zmNinja event server would take port 9000; any free port will do here.
     HERALD_NETWORK_PORT: '0'
   })
+  // Scenario-specific settings (e.g. ws-fanout.mjs: the event server's port, address and auth).
+  Object.assign(env, extraEnv)
   const nodeArgs = ['--expose-gc', '--import', GC_HOOK]
   if (cpuProf !== undefined) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProf.dir}`, `--cpu-prof-name=${cpuProf.name}`)
   const child = spawn(process.execPath, [...nodeArgs, HERALD_MAIN, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })

@@ -10,8 +10,9 @@
 // figures table shows each side's CPU use so a saturated driver would be visible.
 //
 // Environment knobs (all optional):
-//   BENCH_PHASES=a,b,b2,c,d   run a subset (a: bare batch 1, b: Herald batch 1, b2: Herald batch 100,
-//                             c: latency at 1,000 events/s, d: RSS with 1M queued)
+//   BENCH_PHASES=a,b,b2,c,d,e run a subset (a: bare batch 1, b: Herald batch 1, b2: Herald batch 100,
+//                             c: latency at 1,000 events/s, d: RSS with 1M queued,
+//                             e: WebSocket fan-out of one alarm to 10,000 clients, bench/ws-fanout.mjs)
 //   BENCH_SCALE=0.1           scale every event count (quick smoke runs; figures are then rougher)
 //   BENCH_PROFILE=1           run each Herald child under --cpu-prof and print where it spent time
 //   BENCH_DATA_DIR=/dev/shm   where Herald's temporary data folders go (default: the OS temp dir, i.e.
@@ -25,9 +26,10 @@ import { closedLoop, createPool, eventBody, openLoop } from './load.mjs'
 import { startReceiver } from './receiver.mjs'
 import { cpuMs, freePort, machineBusyMs, machineLoad, memoryOf, startForwarder, startHerald } from './processes.mjs'
 import { summarize } from './profile-summary.mjs'
+import { runWsFanout, wsFanoutDetails, wsFanoutRows } from './ws-fanout.mjs'
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1)
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'a,b,b2,c,d').split(',').map((s) => s.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'a,b,b2,c,d,e').split(',').map((s) => s.trim()))
 const PROFILE = process.env.BENCH_PROFILE === '1'
 const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url))
 
@@ -44,6 +46,10 @@ const CFG = {
   rssEvents: scaled(1_000_000, 10_000),
   rssPerRequest: 1_000,
   rssConcurrency: 4, // 4 × ~520 kB bodies in flight: enough to keep Herald busy, little transient memory
+  wsClients: Number(process.env.BENCH_WS_CLIENTS ?? scaled(10_000, 100)), // phase e: WebSocket clients
+  wsWave: Number(process.env.BENCH_WS_WAVE ?? 500), // phase e: clients connecting and authenticating at once
+  wsWorkers: Number(process.env.BENCH_WS_WORKERS ?? 0), // phase e: 0 = clients on the bench main thread
+  wsAlarms: 3, // phase e: alarms, each measured on its own
   receiptTimeoutMs: 90_000, // longest wait for the receiver to get everything, per phase
   sendDeadlineMs: 120_000 // longest a load loop may run, per phase
 }
@@ -53,7 +59,8 @@ const RUN = Date.now().toString(36)
 const LOAD_AT_START = machineLoad()
 
 // Bounded in time whatever happens: figures so far are printed, children are killed on exit.
-const WATCHDOG_MS = 330_000
+// Phase e (WebSocket fan-out) is bounded at about 2 minutes on its own and adds that much.
+const WATCHDOG_MS = 330_000 + (PHASES.has('e') ? 120_000 : 0)
 const results = new Map()
 const tmpDirs = []
 const watchdog = setTimeout(() => {
@@ -323,6 +330,7 @@ function printTable () {
   const c = results.get('c')
   const cBare = results.get('c-bare')
   const d = results.get('d')
+  const e = results.get('e')
   if (a !== undefined) add('(a)  bare forwarder, batch 1: events/s', fmtInt(a.eventsPerSec), '(baseline)', a.complete ? '' : 'INCOMPLETE', cpuCell(a.cpu))
   if (a2 !== undefined) add('     reference: bare serial FIFO (1 POST in flight), batch 1', fmtInt(a2.eventsPerSec), '(ceiling of 1 lane)', a2.complete ? '' : 'INCOMPLETE', cpuCell(a2.cpu))
   if (b !== undefined) add('(b)  Herald end-to-end, batch 1: events/s', fmtInt(b.eventsPerSec), '', b.complete ? '' : 'INCOMPLETE', cpuCell(b.cpu))
@@ -341,6 +349,7 @@ function printTable () {
   if (d !== undefined) {
     add(`(d)  Herald RSS, ${fmtInt(d.queued)} queued for a dead receiver`, fmtMB(d.rss), '< 300 MB', verdict(d.rss < 300 * 2 ** 20, d.complete && d.queued >= CFG.rssEvents), cpuCell(d.cpu))
   }
+  if (e !== undefined) for (const row of wsFanoutRows(e)) add(...row)
   const head = ['figure', 'value', 'target', 'result', 'CPU sut / driver / other']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
   const line = (cells) => cells.map((c, i) => (i === 1 ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('  ').trimEnd()
@@ -366,6 +375,7 @@ function printTable () {
     out.push(`  (d)  ${d.acked.toLocaleString('en-US')} events ingested in arrays of ${CFG.rssPerRequest} (concurrency ${CFG.rssConcurrency}) in ${d.ingestSeconds.toFixed(1)} s = ${fmtInt(d.ingestPerSec)} events/s, Herald CPU ${fmtUs(d.cpuUsPerEvent)}/event; webhook send_attempts 0 to a closed port`)
     out.push(`       RSS idle ${fmtMB(d.idleRss)}, right after ingest ${fmtMB(d.rssBeforeGc)}, after GC ${fmtMB(d.rss)}, peak (VmHWM) ${fmtMB(d.hwm)}; V8 heap used ${fmtMB(d.heapUsed)} of ${fmtMB(d.heapTotal)}, external ${fmtMB(d.external)}; SQLite files: ${d.files}`)
   }
+  if (e !== undefined) out.push(...wsFanoutDetails(e))
   out.push('  CPU: % of one core over the measured window: sut = the system under test (its own process), driver =')
   out.push('  the bench process (load generator + receiver), other = every other process on the machine. 100 % for')
   out.push('  sut or driver means that side was the bottleneck; other well above 0 means the figures are skewed.')
@@ -433,6 +443,25 @@ async function main () {
         latency({ name: 'c Herald latency', target: herald, path: '/api/v1/events', receiver, runId: `${RUN}c` })))
     })
     await phase('d', async () => { results.set('d', await rssWithDeadReceiver()) })
+    await phase('e', async () => {
+      const e = await runWsFanout({
+        clients: CFG.wsClients,
+        wave: CFG.wsWave,
+        workers: CFG.wsWorkers,
+        alarms: CFG.wsAlarms,
+        profileDir: PROFILE ? PROFILE_DIR : undefined,
+        dataRoot: process.env.BENCH_DATA_DIR ?? tmpdir(),
+        log: (m) => log(`e: ${m}`)
+      })
+      results.set('e', e)
+      if (e.profileFile !== undefined) {
+        try {
+          results.set('profile:e-ws-fanout', summarize(JSON.parse(readFileSync(e.profileFile, 'utf8')), 18))
+        } catch (err) {
+          results.set('profile:e-ws-fanout', `  (no profile: ${err.message})`)
+        }
+      }
+    })
   } finally {
     await receiver.close()
   }
