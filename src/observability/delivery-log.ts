@@ -8,6 +8,9 @@ import type { EngineEvents } from '../delivery/engine-events.js'
  */
 export function logDeliveries (events: EngineEvents, log: Logger): void {
   events.on('delivery:sent', ({ batch, describe, queue, outcome }) => {
+    // Fires for every delivered batch; at the default `warn` level the line (and the id list it
+    // joins, up to batch_size ids) is not built at all.
+    if (!log.isLevelEnabled('info')) return
     const ids = batch.items.map((i) => `'${i.event.id}'`).join(', ')
     log.info({
       channel: batch.channel, target: batch.target, section: batch.group, queue, messageId: batch.messageId,
@@ -15,6 +18,7 @@ export function logDeliveries (events: EngineEvents, log: Logger): void {
     }, `${describe.worker} <queue: ${queue}> Sent batch(len-${batch.items.length}, type-"${batch.group}"): [${ids}]`)
   })
   events.on('delivery:retry', ({ batch, describe, queue, outcome, delayMs, maxAttempts }) => {
+    if (!log.isLevelEnabled('warn')) return
     const error = outcome.kind === 'delivered' ? '' : outcome.error
     log.warn({
       channel: batch.channel, target: batch.target, section: batch.group, queue, messageId: batch.messageId,

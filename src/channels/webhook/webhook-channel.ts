@@ -50,12 +50,28 @@ export class WebhookChannel implements Channel {
       catalog: this.#o.catalog
     })
     const headers = this.headers(hook, batch, body)
-    const timeout = AbortSignal.timeout(this.#o.timeoutMs)
+    // One controller and one plain timer per attempt, cleared when the attempt ends.
+    // AbortSignal.timeout + AbortSignal.any cost 47.5 µs per attempt (node 20, 200k in a loop:
+    // `any` keeps every composite tied to the long-lived engine signal), this 1.9 µs. undici's own
+    // headersTimeout/bodyTimeout were tried: they run on its fast timers (~1 s resolution), so a
+    // 0.2 s timeout had not fired after 433 ms and the timeout tests failed.
+    const attempt = new AbortController()
+    let timedOut = false
+    const onAbort = (): void => { attempt.abort(signal.reason) }
+    if (signal.aborted) attempt.abort(signal.reason)
+    else signal.addEventListener('abort', onAbort, { once: true })
+    const timer = setTimeout(() => {
+      timedOut = true
+      attempt.abort(new Error('timeout'))
+    }, this.#o.timeoutMs)
     try {
-      const res = await postBytes(this.#o.dispatcher, hook.url, body, headers, AbortSignal.any([signal, timeout]))
+      const res = await postBytes(this.#o.dispatcher, hook.url, body, headers, attempt.signal)
       return classifyResponse(res, this.#o.clock.now())
     } catch (err) {
-      return classifyError(toError(err), hook.url, this.#o.timeoutMs, timeout.aborted)
+      return classifyError(toError(err), hook.url, this.#o.timeoutMs, timedOut)
+    } finally {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
     }
   }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
@@ -7,7 +7,7 @@ import type { DeliveryState } from '../../delivery/states.js'
 import { NotFoundError } from '../../errors.js'
 import type { MonitorNotifyState, PushToken } from '../../registry/contract.js'
 import type {
-  AttemptInfo, ClaimResult, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult, LastSentRow,
+  AttemptInfo, ClaimResult, ClaimedBatch, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult, LastSentRow,
   NewWebhook, Route, Store, UserRow, WebhookPatch, WebhookRow
 } from '../store.js'
 import { migrate } from './migrate.js'
@@ -98,8 +98,39 @@ const DELIVERY_COLUMNS = `d.id, d.channel, d.target, d.lane, d.grp, d.event_seq,
   d.next_attempt_at, d.last_status_code, d.last_error, d.latency_ms, d.created_at, d.updated_at, d.delivered_at,
   e.type, e.id AS event_id`
 
-function newMessageId (): string {
-  return `msg_${randomUUID().replaceAll('-', '')}`
+/**
+ * A first attempt writes nothing at claim time, so its id must come out the same when the run is
+ * read again after a crash: it is derived from the run (lane, first and last delivery id, and the
+ * head's creation time and event key). The last id makes a different run (batch_size changed
+ * across a restart) a different id, so a receiver de-duplicating by id cannot drop the extra
+ * events; creation time and key keep it unique even if SQLite reuses a deleted tail rowid.
+ * Same `msg_` + 32 hex format as the random ids before.
+ */
+function deriveMessageId (lane: string, firstId: number, lastId: number, createdAt: number, eventKey: string): string {
+  return `msg_${createHash('sha256').update(`${lane}\0${firstId}\0${lastId}\0${createdAt}\0${eventKey}`).digest('hex').slice(0, 32)}`
+}
+
+// Same WHERE as the partial index deliveries_lane_open: with `state = 'pending'` alone SQLite
+// cannot prove the index applies and scans the whole table, finished rows included, on every
+// claim (200k delivered rows kept for retention: 28 ms per claim, against 0.03 ms this way).
+const HEAD_RUN_SQL = `SELECT d.id AS delivery_id, d.channel, d.target, d.grp, d.state, d.message_id, d.next_attempt_at,
+  d.created_at AS d_created_at, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
+  WHERE d.lane = ? AND d.state IN ('pending', 'sending') ORDER BY d.id`
+
+type RunRow = EventRecord & {
+  delivery_id: number, channel: string, target: string, grp: string, state: DeliveryState, message_id: string | null,
+  next_attempt_at: number | null, d_created_at: number
+}
+
+/** A batch handed to the engine and not yet answered: kept in memory only (see claim). */
+interface Flight {
+  readonly messageId: string
+  readonly lane: string
+  /** Members are the open deliveries of the lane in [first, last]: a run is consecutive in its lane. */
+  readonly first: number
+  readonly last: number
+  readonly attempt: number
+  readonly count: number
 }
 
 /** How long a connection waits for another one's lock before SQLITE_BUSY. */
@@ -134,7 +165,10 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database
   readonly #stmt: ReturnType<SqliteStore['prepare']>
   readonly #registry: RegistryTables
-  readonly #claimTx: (lane: string, maxItems: number, now: number) => ClaimResult
+  /** In-flight batches by lane and by message id. One process owns the file, so memory is enough. */
+  readonly #flights = new Map<string, Flight>()
+  readonly #flightsById = new Map<string, Flight>()
+  readonly #headRunByLimit = new Map<number, Database.Statement>()
   readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => IngestResult[]
 
   constructor (options: SqliteStoreOptions) {
@@ -145,7 +179,6 @@ export class SqliteStore implements Store {
     migrate(this.#db)
     this.#stmt = this.prepare()
     this.#registry = new RegistryTables(this.#db)
-    this.#claimTx = this.#db.transaction((lane: string, maxItems: number, now: number) => this.#claimOnce(lane, maxItems, now))
     this.#ingestTx = this.#db.transaction((events, route, now) => {
       const results: IngestResult[] = []
       for (const event of events) {
@@ -170,25 +203,23 @@ export class SqliteStore implements Store {
       eventSeqByKey: db.prepare('SELECT seq FROM events WHERE key = ?'),
       eventBySeq: db.prepare('SELECT * FROM events WHERE seq = ?'),
       enqueue: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"),
-      head: db.prepare("SELECT id, grp, state, message_id, next_attempt_at FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT 1"),
-      // Same WHERE as the partial index deliveries_lane_open: with `state = 'pending'` alone SQLite
-      // cannot prove the index applies and scans the whole table, finished rows included, on every
-      // claim (200k delivered rows kept for retention: 28 ms per claim, against 0.03 ms this way).
-      headRun: db.prepare("SELECT id, grp, state, message_id FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending') ORDER BY id LIMIT ?"),
-      claimMessage: db.prepare("UPDATE deliveries SET state = 'sending', attempts = attempts + 1, locked_at = ?, updated_at = ? WHERE message_id = ? AND state = 'pending'"),
-      assignMessage: db.prepare("UPDATE deliveries SET message_id = ?, state = 'sending', attempts = attempts + 1, locked_at = ?, updated_at = ? WHERE id = ?"),
-      claimedItems: db.prepare(`SELECT d.id AS delivery_id, d.channel, d.target, d.attempts, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
-        WHERE d.message_id = ? AND d.state = 'sending' ORDER BY d.id`),
-      delivered: db.prepare("UPDATE deliveries SET state = 'delivered', delivered_at = ?, updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE message_id = ? AND state = 'sending'"),
-      retry: db.prepare("UPDATE deliveries SET state = 'pending', next_attempt_at = ?, updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL WHERE message_id = ? AND state = 'sending'"),
-      failed: db.prepare("UPDATE deliveries SET state = 'failed', updated_at = ?, last_status_code = ?, last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE message_id = ? AND state = 'sending'"),
+      retryItems: db.prepare(`SELECT d.id AS delivery_id, d.channel, d.target, d.attempts, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
+        WHERE d.message_id = ? AND d.state = 'pending' ORDER BY d.id`),
+      // Outcome writes: the one write per attempt. They also persist the message id and the attempt
+      // count, which a first attempt no longer writes at claim time.
+      delivered: db.prepare(`UPDATE deliveries SET state = 'delivered', message_id = ?, attempts = ?, delivered_at = ?, updated_at = ?, last_status_code = ?,
+        last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending')`),
+      retry: db.prepare(`UPDATE deliveries SET state = 'pending', message_id = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_status_code = ?,
+        last_error = ?, latency_ms = ?, locked_at = NULL WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending')`),
+      failed: db.prepare(`UPDATE deliveries SET state = 'failed', message_id = ?, attempts = ?, updated_at = ?, last_status_code = ?, last_error = ?,
+        latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending')`),
       // The redundant IN lets the partial index serve this: open rows only, not the whole history.
       release: db.prepare("UPDATE deliveries SET state = 'pending', locked_at = NULL WHERE state IN ('pending', 'sending') AND state = 'sending'"),
       openByLane: db.prepare("SELECT lane, count(*) AS n FROM deliveries WHERE state IN ('pending', 'sending') GROUP BY lane"),
       expedite: db.prepare("UPDATE deliveries SET next_attempt_at = NULL WHERE lane = ? AND state = 'pending' AND next_attempt_at IS NOT NULL"),
       dropLane: db.prepare("DELETE FROM deliveries WHERE lane = ? AND state IN ('pending', 'sending')"),
       listDeliveries: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq
-        WHERE d.channel = ? AND d.target = ? AND d.id < ? AND (? IS NULL OR d.state = ?) ORDER BY d.id DESC LIMIT ?`),
+        WHERE d.channel = ? AND d.target = ? AND d.id < ? AND (? IS NULL OR d.state IN (?, ?)) ORDER BY d.id DESC LIMIT ?`),
       getDelivery: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`),
       resend: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) SELECT channel, target, lane, grp, event_seq, 'pending', ?, ? FROM deliveries WHERE id = ? RETURNING id"),
       pruneDeliveries: db.prepare("DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state IN ('delivered', 'failed') AND updated_at < ? LIMIT ?)"),
@@ -245,49 +276,116 @@ export class SqliteStore implements Store {
     return r === undefined ? undefined : toEvent(r)
   }
 
+  /**
+   * Claims without writing. The head run is only read; its message id is derived from its head
+   * delivery (a retried batch keeps the id stored by its last outcome), so a crash mid-attempt
+   * recomputes the same batch under the same id as long as batch_size and the queue are
+   * unchanged. The one write per attempt is the outcome (markDelivered / scheduleRetry /
+   * markFailed), which also records message_id and attempts. Claim used to be a write
+   * transaction of its own: store-ops, file WAL, claim+markDelivered 296 → 180 µs/event at batch 1,
+   * 44 → 24 µs/event at batch 100 (same machine, back to back).
+   * "In flight" is kept in memory: the engine sends one batch per lane at a time, and one process
+   * owns the SQLite file. The `sending` state stays in the schema for PostgreSQL, where several
+   * workers must claim with a write (and a lease); here it only shows in the API, overlaid.
+   */
   async claim (lane: string, maxItems: number, now: number): Promise<ClaimResult> {
-    return this.#claimTx(lane, maxItems, now)
-  }
-
-  #claimOnce (lane: string, maxItems: number, now: number): ClaimResult {
-    const head = this.#stmt.head.get(lane) as { id: number, grp: string, state: DeliveryState, message_id: string | null, next_attempt_at: number | null } | undefined
+    if (this.#flights.has(lane)) return { kind: 'empty' }
+    // One read: the head run with its events. The head decides (wait, retry or a new batch).
+    const run = this.#headRun(maxItems).all(lane) as RunRow[]
+    const head = run[0]
     if (head === undefined) return { kind: 'empty' }
-    // In flight elsewhere: FIFO means nothing behind it may start. Its owner wakes the lane.
+    // Left `sending` by an older Herald and not released yet: FIFO means nothing behind it may start.
     if (head.state === 'sending') return { kind: 'empty' }
     if (head.next_attempt_at !== null && head.next_attempt_at > now) return { kind: 'wait', until: head.next_attempt_at }
-    let messageId = head.message_id
-    if (messageId !== null) {
+    let batch: ClaimedBatch
+    if (head.message_id !== null) {
       // A batch that was tried before keeps its members and its id (the receiver's idempotency key).
-      this.#stmt.claimMessage.run(now, now, messageId)
+      const rows = this.#stmt.retryItems.all(head.message_id) as Array<EventRecord & { delivery_id: number, channel: string, target: string, attempts: number }>
+      const first = rows[0]
+      if (first === undefined) return { kind: 'empty' }
+      const items: ClaimedItem[] = rows.map((r) => ({ deliveryId: r.delivery_id, event: toEvent(r) }))
+      batch = { messageId: head.message_id, channel: first.channel, target: first.target, lane, group: head.grp, attempt: first.attempts + 1, items }
     } else {
-      messageId = newMessageId()
-      const run = this.#stmt.headRun.all(lane, maxItems) as Array<{ id: number, grp: string, state: DeliveryState, message_id: string | null }>
-      for (const row of run) {
-        if (row.state !== 'pending' || row.grp !== head.grp || row.message_id !== null) break
-        this.#stmt.assignMessage.run(messageId, now, now, row.id)
+      const first = head
+      const items: ClaimedItem[] = []
+      for (const r of run) {
+        if (r.state !== 'pending' || r.grp !== head.grp || r.message_id !== null) break
+        items.push({ deliveryId: r.delivery_id, event: toEvent(r) })
       }
+      if (items.length === 0) return { kind: 'empty' }
+      const messageId = deriveMessageId(lane, first.delivery_id, items.at(-1)?.deliveryId ?? first.delivery_id, first.d_created_at, first.key)
+      batch = { messageId, channel: first.channel, target: first.target, lane, group: head.grp, attempt: 1, items }
     }
-    const rows = this.#stmt.claimedItems.all(messageId) as Array<EventRecord & { delivery_id: number, channel: string, target: string, attempts: number }>
-    const first = rows[0]
-    if (first === undefined) return { kind: 'empty' }
-    const items: ClaimedItem[] = rows.map((r) => ({ deliveryId: r.delivery_id, event: toEvent(r) }))
-    return { kind: 'batch', batch: { messageId, channel: first.channel, target: first.target, lane, group: head.grp, attempt: first.attempts, items } }
+    const flight: Flight = {
+      messageId: batch.messageId,
+      lane,
+      first: batch.items[0]?.deliveryId ?? 0,
+      last: batch.items.at(-1)?.deliveryId ?? 0,
+      attempt: batch.attempt,
+      count: batch.items.length
+    }
+    this.#flights.set(lane, flight)
+    this.#flightsById.set(flight.messageId, flight)
+    return { kind: 'batch', batch }
+  }
+
+  /**
+   * The head-run read with its LIMIT written into the SQL: with `LIMIT ?` SQLite took 62 µs for one
+   * row against 17 µs with `LIMIT 1` (10k queued, measured on the bench machine). One statement
+   * per batch size in use; batch sizes are few.
+   */
+  #headRun (maxItems: number): Database.Statement {
+    const limit = Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1
+    let stmt = this.#headRunByLimit.get(limit)
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(`${HEAD_RUN_SQL} LIMIT ${limit}`)
+      if (this.#headRunByLimit.size < 64) this.#headRunByLimit.set(limit, stmt)
+    }
+    return stmt
+  }
+
+  /** Ends a flight; undefined when that message id is not in flight (a late or repeated outcome). */
+  #land (messageId: string): Flight | undefined {
+    const flight = this.#flightsById.get(messageId)
+    if (flight === undefined) return undefined
+    this.#flightsById.delete(messageId)
+    if (this.#flights.get(flight.lane) === flight) this.#flights.delete(flight.lane)
+    return flight
   }
 
   async markDelivered (messageId: string, info: AttemptInfo, now: number): Promise<void> {
-    this.#stmt.delivered.run(now, now, info.statusCode, info.error, info.latencyMs, messageId)
+    const f = this.#land(messageId)
+    if (f === undefined) return
+    this.#stmt.delivered.run(f.messageId, f.attempt, now, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
   }
 
   async scheduleRetry (messageId: string, nextAttemptAt: number, info: AttemptInfo, now: number): Promise<void> {
-    this.#stmt.retry.run(nextAttemptAt, now, info.statusCode, info.error, info.latencyMs, messageId)
+    const f = this.#land(messageId)
+    if (f === undefined) return
+    this.#stmt.retry.run(f.messageId, f.attempt, nextAttemptAt, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
   }
 
   async markFailed (messageId: string, info: AttemptInfo, now: number): Promise<void> {
-    this.#stmt.failed.run(now, info.statusCode, info.error, info.latencyMs, messageId)
+    const f = this.#land(messageId)
+    if (f === undefined) return
+    this.#stmt.failed.run(f.messageId, f.attempt, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
   }
 
+  /** Forgets what is in flight in memory, and releases rows an older Herald left `sending`. */
   async releaseInFlight (): Promise<number> {
-    return this.#stmt.release.run().changes
+    let released = 0
+    for (const f of this.#flights.values()) released += f.count
+    this.#flights.clear()
+    this.#flightsById.clear()
+    return released + this.#stmt.release.run().changes
+  }
+
+  /** The API shows an in-flight batch as `sending` under its id, as when claim wrote it. */
+  #overlay (r: DeliveryRecord): DeliveryRecord {
+    if (r.state !== 'pending') return r
+    const f = this.#flights.get(r.lane)
+    if (f === undefined || r.id < f.first || r.id > f.last) return r
+    return { ...r, state: 'sending', message_id: f.messageId }
   }
 
   async openByLane (): Promise<Map<string, number>> {
@@ -305,7 +403,15 @@ export class SqliteStore implements Store {
 
   async listDeliveries (channel: string, target: string, options: { limit: number, before?: number, state?: DeliveryState }): Promise<DeliveryPage> {
     const state = options.state ?? null
-    const rows = this.#stmt.listDeliveries.all(channel, target, options.before ?? Number.MAX_SAFE_INTEGER, state, state, options.limit + 1) as DeliveryRecord[]
+    // In-flight rows are stored `pending` and shown `sending` (overlay): for either filter read
+    // both states, overlay, then filter, reading as many extra rows as can be in flight.
+    const open = state === 'pending' || state === 'sending'
+    let extra = 0
+    if (open) for (const f of this.#flights.values()) extra += f.count
+    const rows = (this.#stmt.listDeliveries.all(channel, target, options.before ?? Number.MAX_SAFE_INTEGER, state,
+      open ? 'pending' : state, open ? 'sending' : state, options.limit + 1 + extra) as DeliveryRecord[])
+      .map((r) => this.#overlay(r))
+      .filter((r) => state === null || r.state === state)
     const more = rows.length > options.limit
     const page = rows.slice(0, options.limit).map(toDelivery)
     return { results: page, next: more ? (page.at(-1)?.id ?? null) : null }
@@ -313,7 +419,7 @@ export class SqliteStore implements Store {
 
   async getDelivery (id: number): Promise<Delivery | undefined> {
     const r = this.#stmt.getDelivery.get(id) as DeliveryRecord | undefined
-    return r === undefined ? undefined : toDelivery(r)
+    return r === undefined ? undefined : toDelivery(this.#overlay(r))
   }
 
   async resend (id: number, now: number): Promise<Delivery> {
