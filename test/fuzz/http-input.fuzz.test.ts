@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { Pool } from 'undici'
 import { AUTH, api, startHerald } from '../helpers/herald.js'
 import { Receiver } from '../helpers/receiver.js'
+import { mulberry32 } from '../helpers/prng.js'
 
 /*
  * Hostile input for the two write surfaces anyone can reach with a token: event ingest and the
@@ -16,16 +17,6 @@ const HOOK_BODIES = 500
 const QUERIES = 150
 const PARALLEL = 8
 
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 class Gen {
   readonly #random: () => number

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Client, ESCONTROL_PASSWORD, alarm, escontrolLogin, login, raise, startEventHerald } from './support.js'
+import { mulberry32 } from '../../helpers/prng.js'
 
 /*
  * Hostile messages for the WebSocket surface: every client event with values of every JSON type
@@ -11,16 +12,6 @@ import { Client, ESCONTROL_PASSWORD, alarm, escontrolLogin, login, raise, startE
 const SEED = Number(process.env.HERALD_FUZZ_SEED ?? 0x3a5c17)
 const MESSAGES = 400
 
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 test(`random push, control and escontrol messages never break the server (seed ${SEED})`, async () => {
   const random = mulberry32(SEED)
