@@ -1,4 +1,3 @@
-import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import type { Agent } from 'undici'
@@ -21,6 +20,7 @@ import { logDeliveries } from './observability/delivery-log.js'
 import { createMetrics } from './observability/metrics.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import type { Store } from './store/store.js'
+import { storeFileOf } from './store/store-file.js'
 import { loadSettings, type LoadedSettings } from './config/load.js'
 import type { ZmesConfig } from './config/zmes/zmes-schema.js'
 import { ConfigError } from './errors.js'
@@ -80,7 +80,7 @@ const PRUNE_CHUNK = 5000
 export async function createHerald (config: HeraldConfig, deps: HeraldDependencies = {}): Promise<Herald> {
   const clock = deps.clock ?? systemClock
   const logger = deps.logger ?? createLogger(config.log.level)
-  const file = config.store.file !== '' ? config.store.file : resolve(config.data.dir, 'herald.db')
+  const file = storeFileOf(config)
   const store = new SqliteStore({ file, synchronous: config.store.synchronous })
   const { auth, generated } = await AdminAuth.init(store, config.admin.token)
 
