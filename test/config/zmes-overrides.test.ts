@@ -81,6 +81,8 @@ describe('escontrol overrides (quirk 7: namespaced, bare only when unambiguous)'
     assert.deepEqual(resolveOverrideName('mqtt.enable'), { ok: true, section: 'mqtt', key: 'enable' })
     assert.deepEqual(resolveOverrideName('tag_alarm_event_id'), { ok: true, section: 'customize', key: 'tag_alarm_event_id' })
     assert.equal(resolveOverrideName('enable').ok, false)
+    assert.deepEqual(resolveOverrideName('port'), { ok: true, section: 'network', key: 'port' }, "zmES's port, not Herald's [mqtt] port")
+    assert.deepEqual(resolveOverrideName('mqtt.port'), { ok: true, section: 'mqtt', key: 'port' })
     assert.equal(resolveOverrideName('http.port').ok, false, "Herald's own settings are not escontrol options")
     assert.deepEqual(planOverrides(undefined), { byOption: new Map(), ignored: [] })
   })

@@ -21,7 +21,7 @@ const EXPECTED_FIXTURE: ZmesConfig = {
   },
   network: { port: 9000, address: '0.0.0.0' },
   auth: { enable: true, timeout: 20 },
-  push: { use_api_push: true, api_push_script: '/var/lib/zmeventnotification/bin/pushapi_pushover.py' },
+  push: { use_api_push: true, api_push_script: '/var/lib/zmeventnotification/bin/pushapi_pushover.py', api_push_timeout: 60 },
   fcm: {
     enable: true,
     use_fcmv1: true,
@@ -34,7 +34,9 @@ const EXPECTED_FIXTURE: ZmesConfig = {
     fcm_log_message_id: 'NONE',
     fcm_v1_key: 'eyJhbGciOiJIUzI1NiJ9.eyJ0ZXN0IjoiaGVyYWxkIn0.not-a-real-signature',
     fcm_v1_url: 'https://proxy.example.org/send_push?region=eu;v=1',
-    api_key: 'AAAAlegacy:APA91b-not-a-real-key'
+    api_key: 'AAAAlegacy:APA91b-not-a-real-key',
+    fcm_service_account_file: undefined,
+    fcm_api_url: 'https://fcm.googleapis.com'
   },
   mqtt: {
     enable: false,
@@ -47,7 +49,10 @@ const EXPECTED_FIXTURE: ZmesConfig = {
     tls_key: '/etc/zm/ssl/mqtt-client.key',
     tls_insecure: false,
     tick_interval: 15,
-    retain: false
+    retain: false,
+    port: undefined,
+    qos: 1,
+    herald_topic: 'herald'
   },
   ssl: { enable: true, cert: '/etc/zm/apache2/ssl/zoneminder.crt', key: '/etc/zm/apache2/ssl/zoneminder.key' },
   customize: {
@@ -65,7 +70,8 @@ const EXPECTED_FIXTURE: ZmesConfig = {
     picture_url: 'https://portal.example.org/zm/index.php?view=image&eid=EVENTID&fid=objdetect&width=600;cache=no',
     picture_portal_username: 'zmuser',
     picture_portal_password: 'pass#word;1',
-    use_hooks: true
+    use_hooks: true,
+    timezone: undefined
   },
   hook: {
     max_parallel_hooks: 0,
@@ -73,7 +79,7 @@ const EXPECTED_FIXTURE: ZmesConfig = {
     event_start_hook_notify_userscript: "'/var/lib/zmeventnotification/contrib/example.py'",
     event_end_hook: "'/var/lib/zmeventnotification/bin/zm_event_end.sh'",
     event_end_hook_notify_userscript: "'/var/lib/zmeventnotification/contrib/example.py'",
-    event_start_notify_on_hook_success: ['web', 'fcm', 'mqtt', 'api'],
+    event_start_notify_on_hook_success: ['web', 'fcm', 'mqtt', 'api', 'webhooks', 'targets'],
     event_start_notify_on_hook_fail: [],
     event_end_notify_on_hook_success: ['web', 'fcm', 'api'],
     event_end_notify_on_hook_fail: [],
@@ -81,7 +87,9 @@ const EXPECTED_FIXTURE: ZmesConfig = {
     use_hook_description: true,
     keep_frame_match_type: true,
     hook_skip_monitors: [2],
-    hook_pass_image_path: true
+    hook_pass_image_path: true,
+    hook_timeout: 60,
+    max_queued_hooks: 1000
   }
 }
 
@@ -188,11 +196,11 @@ describe('readZmesConfig values', () => {
       'event_end_notify_on_hook_success = none',
       'event_end_notify_on_hook_fail = emial, api'
     ].join('\n'))
-    assert.deepEqual(config.hook.event_start_notify_on_hook_success, ['web', 'fcm', 'mqtt', 'api'])
+    assert.deepEqual(config.hook.event_start_notify_on_hook_success, ['web', 'fcm', 'mqtt', 'api', 'webhooks', 'targets'])
     assert.deepEqual(config.hook.event_start_notify_on_hook_fail, ['web', 'mqtt'])
     assert.deepEqual(config.hook.event_end_notify_on_hook_success, [])
     assert.deepEqual(config.hook.event_end_notify_on_hook_fail, ['api'])
-    assert.deepEqual(warnings, ['[hook] event_end_notify_on_hook_fail (zmeventnotification.ini:5): unknown channel "emial" means no channel (valid: web, fcm, mqtt, api, all, none)'])
+    assert.deepEqual(warnings, ['[hook] event_end_notify_on_hook_fail (zmeventnotification.ini:5): unknown channel "emial" means no channel (valid: web, fcm, mqtt, api, webhooks, targets, all, none)'])
   })
 
   it('parses monitor lists with blanks, which zmES itself would not match', () => {

@@ -1,4 +1,4 @@
-import { ZMES_ALIASES, isZmesOption, isZmesSection, sectionsHaving, type ZmesSection } from './zmes-schema.js'
+import { HERALD_EXTENSIONS, ZMES_ALIASES, isZmesOption, isZmesSection, sectionsHaving, type ZmesSection } from './zmes-schema.js'
 
 /*
  * escontrol `edit` overrides (spec §3.7, §5.1 step 3) and the decision on quirk 7.
@@ -10,6 +10,7 @@ import { ZMES_ALIASES, isZmesOption, isZmesSection, sectionsHaving, type ZmesSec
  *   - a bare `key` is still accepted, for zmNinja's escontrol screen and existing scripts, but only
  *     when exactly one zmES section has an option of that name (`timeout`, `picture_url`, …);
  *   - an ambiguous bare key (today only `enable`) applies nowhere and is reported, never guessed;
+ *     a key zmES has once and Herald adds elsewhere (`port`) means zmES's option;
  *   - when both forms name the same option, the namespaced one wins.
  * Options zmES reads before it loads its overrides (the secrets file and the escontrol settings
  * themselves) cannot be overridden there either, so Herald refuses them rather than letting an
@@ -40,7 +41,10 @@ export function resolveOverrideName (name: string): OverrideTarget {
     if (NOT_OVERRIDABLE.has(name)) return { ok: false, reason: `[${section}] ${key} is read before escontrol overrides, as in zmES` }
     return { ok: true, section: section as ZmesSection, key }
   }
-  const sections = sectionsHaving(key)
+  const all = sectionsHaving(key)
+  // zmES's own option wins over a Herald extension of the same name (`port`: [network], not [mqtt]).
+  const zmesOwn = all.filter((s) => !HERALD_EXTENSIONS.has(`${s}.${key}`))
+  const sections = zmesOwn.length > 0 ? zmesOwn : all
   if (sections.length === 0) return { ok: false, reason: `no zmES option is named ${key}` }
   if (sections.length > 1) {
     const where = sections.map((s) => `[${s}]`).join(', ')

@@ -58,6 +58,8 @@ export interface ZmesPush {
   readonly use_api_push: boolean
   /** Read only when `use_api_push` is on, as in zmES. @defaultValue undefined */
   readonly api_push_script: string | undefined
+  /** Herald: seconds before a push script (and its children) is killed and retried. @defaultValue 60 */
+  readonly api_push_timeout: number
 }
 
 export interface ZmesFcm {
@@ -85,6 +87,10 @@ export interface ZmesFcm {
   readonly fcm_v1_url: string
   /** Legacy API key; not read by zmES 6.1.29 either. @defaultValue undefined */
   readonly api_key: string | undefined
+  /** v7: a Firebase service-account JSON; set, pushes go to FCM HTTP v1 directly instead of the proxy. @defaultValue undefined */
+  readonly fcm_service_account_file: string | undefined
+  /** Herald: base URL of the FCM HTTP v1 API (tests point it at a local fake). @defaultValue 'https://fcm.googleapis.com' */
+  readonly fcm_api_url: string
 }
 
 export interface ZmesMqtt {
@@ -110,6 +116,12 @@ export interface ZmesMqtt {
   readonly tick_interval: number
   /** @defaultValue false */
   readonly retain: boolean
+  /** Herald: port when `server` has none. @defaultValue undefined (1883, 8883 with TLS) */
+  readonly port: number | undefined
+  /** Herald: QoS of every publish (zmES publishes with 0). @defaultValue 1 */
+  readonly qos: number
+  /** Herald: prefix of Herald's own topics (`<prefix>/events/<type>/<camera>`); empty = off. @defaultValue 'herald' */
+  readonly herald_topic: string
 }
 
 export interface ZmesSsl {
@@ -152,6 +164,8 @@ export interface ZmesCustomize {
   readonly picture_portal_password: string | undefined
   /** Master hook switch; it lives in [customize], not [hook]. @defaultValue false */
   readonly use_hooks: boolean
+  /** Herald: IANA time zone for es_rules and push times (`Europe/Berlin`); unset = the server's. @defaultValue undefined */
+  readonly timezone: string | undefined
 }
 
 export interface ZmesHook {
@@ -183,6 +197,10 @@ export interface ZmesHook {
   readonly hook_skip_monitors: readonly number[]
   /** @defaultValue false */
   readonly hook_pass_image_path: boolean
+  /** Herald: seconds before a hook and all its children are killed (a failure). @defaultValue 60 */
+  readonly hook_timeout: number
+  /** Herald: hooks waiting for a `max_parallel_hooks` slot; beyond it a hook is not run (failure). @defaultValue 1000 */
+  readonly max_queued_hooks: number
 }
 
 export interface ZmesConfig {
@@ -216,7 +234,7 @@ export const ZMES_DEFAULTS: ZmesConfig = {
   },
   network: { port: 9000, address: '[::]' },
   auth: { enable: true, timeout: 20 },
-  push: { use_api_push: false, api_push_script: undefined },
+  push: { use_api_push: false, api_push_script: undefined, api_push_timeout: 60 },
   fcm: {
     enable: true,
     use_fcmv1: true,
@@ -229,7 +247,9 @@ export const ZMES_DEFAULTS: ZmesConfig = {
     fcm_log_message_id: 'NONE',
     fcm_v1_key: FCM_V1_KEY,
     fcm_v1_url: 'https://us-central1-zoneminder-ninja.cloudfunctions.net/send_push',
-    api_key: undefined
+    api_key: undefined,
+    fcm_service_account_file: undefined,
+    fcm_api_url: 'https://fcm.googleapis.com'
   },
   mqtt: {
     enable: false,
@@ -242,7 +262,10 @@ export const ZMES_DEFAULTS: ZmesConfig = {
     tls_key: undefined,
     tls_insecure: false,
     tick_interval: 15,
-    retain: false
+    retain: false,
+    port: undefined,
+    qos: 1,
+    herald_topic: 'herald'
   },
   ssl: { enable: true, cert: undefined, key: undefined },
   customize: {
@@ -260,7 +283,8 @@ export const ZMES_DEFAULTS: ZmesConfig = {
     picture_url: undefined,
     picture_portal_username: undefined,
     picture_portal_password: undefined,
-    use_hooks: false
+    use_hooks: false,
+    timezone: undefined
   },
   hook: {
     max_parallel_hooks: 0,
@@ -276,7 +300,9 @@ export const ZMES_DEFAULTS: ZmesConfig = {
     use_hook_description: false,
     keep_frame_match_type: true,
     hook_skip_monitors: [],
-    hook_pass_image_path: false
+    hook_pass_image_path: false,
+    hook_timeout: 60,
+    max_queued_hooks: 1000
   }
 }
 
@@ -301,7 +327,7 @@ export const ZMES_OPTIONS: { readonly [S in ZmesSection]: { readonly [K in keyof
   },
   network: { port: integer(0, 65535), address: text },
   auth: { enable: perlBoolean, timeout: integer(1) },
-  push: { use_api_push: perlBoolean, api_push_script: text },
+  push: { use_api_push: perlBoolean, api_push_script: text, api_push_timeout: integer(1, 86_400) },
   fcm: {
     enable: perlBoolean,
     use_fcmv1: perlBoolean,
@@ -314,7 +340,9 @@ export const ZMES_OPTIONS: { readonly [S in ZmesSection]: { readonly [K in keyof
     fcm_log_message_id: text,
     fcm_v1_key: text,
     fcm_v1_url: text,
-    api_key: text
+    api_key: text,
+    fcm_service_account_file: text,
+    fcm_api_url: text
   },
   mqtt: {
     enable: perlBoolean,
@@ -327,7 +355,10 @@ export const ZMES_OPTIONS: { readonly [S in ZmesSection]: { readonly [K in keyof
     tls_key: text,
     tls_insecure: perlBoolean,
     tick_interval: integer(1),
-    retain: perlBoolean
+    retain: perlBoolean,
+    port: integer(1, 65535),
+    qos: integer(0, 2),
+    herald_topic: text
   },
   ssl: { enable: perlBoolean, cert: text, key: text },
   customize: {
@@ -345,7 +376,8 @@ export const ZMES_OPTIONS: { readonly [S in ZmesSection]: { readonly [K in keyof
     picture_url: text,
     picture_portal_username: text,
     picture_portal_password: text,
-    use_hooks: perlBoolean
+    use_hooks: perlBoolean,
+    timezone: text
   },
   hook: {
     max_parallel_hooks: integer(0),
@@ -361,11 +393,22 @@ export const ZMES_OPTIONS: { readonly [S in ZmesSection]: { readonly [K in keyof
     use_hook_description: perlBoolean,
     keep_frame_match_type: perlBoolean,
     hook_skip_monitors: monitorIds,
-    hook_pass_image_path: perlBoolean
+    hook_pass_image_path: perlBoolean,
+    hook_timeout: integer(1, 86_400),
+    max_queued_hooks: integer(0)
   }
 }
 
 export const ZMES_SECTIONS = Object.freeze(Object.keys(ZMES_OPTIONS)) as readonly ZmesSection[]
+
+/**
+ * Options Herald adds to zmES's sections. A bare escontrol key that also names one of these (the
+ * `port` of [mqtt]) still means zmES's own option, so existing escontrol scripts keep working.
+ */
+export const HERALD_EXTENSIONS: ReadonlySet<string> = new Set([
+  'push.api_push_timeout', 'fcm.fcm_service_account_file', 'fcm.fcm_api_url', 'mqtt.port', 'mqtt.qos',
+  'mqtt.herald_topic', 'customize.timezone', 'hook.hook_timeout', 'hook.max_queued_hooks'
+])
 
 /** Legacy key names zmES still reads, mapped to the option they feed. */
 export const ZMES_ALIASES: ReadonlyMap<string, ZmesOptionId> = new Map([['hook.hook_script', 'hook.event_start_hook']])

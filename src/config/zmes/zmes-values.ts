@@ -80,9 +80,13 @@ export function monitorIds (value: string): Parsed<number[]> {
   return ok(ids)
 }
 
-/** The four notification channels of a `*_notify_on_hook_*` list (`all` = all four). */
-export type ZmesChannel = 'web' | 'fcm' | 'mqtt' | 'api'
-export const ZMES_CHANNELS: readonly ZmesChannel[] = Object.freeze(['web', 'fcm', 'mqtt', 'api'])
+/**
+ * The channels a `*_notify_on_hook_*` list can name: zmES's four, then Herald's own (`webhooks`
+ * with an `alarms` filter section, and the push `targets`). `all` is every one of them: an operator
+ * who writes `all` means everything Herald can tell.
+ */
+export type ZmesChannel = 'web' | 'fcm' | 'mqtt' | 'api' | 'webhooks' | 'targets'
+export const ZMES_CHANNELS: readonly ZmesChannel[] = Object.freeze(['web', 'fcm', 'mqtt', 'api', 'webhooks', 'targets'])
 
 /**
  * `*_notify_on_hook_*` lists: comma-separated, case-insensitive, blanks allowed; `all` is every
@@ -102,5 +106,5 @@ export function notifyChannels (value: string): Parsed<ZmesChannel[]> {
   const channels = ZMES_CHANNELS.filter((c) => chosen.has(c))
   if (unknown.length === 0) return ok(channels)
   const words = unknown.map((w) => JSON.stringify(w)).join(', ')
-  return ok(channels, `unknown channel ${words} means no channel (valid: web, fcm, mqtt, api, all, none)`)
+  return ok(channels, `unknown channel ${words} means no channel (valid: web, fcm, mqtt, api, webhooks, targets, all, none)`)
 }
