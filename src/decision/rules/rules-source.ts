@@ -1,0 +1,281 @@
+import { watch, type FSWatcher } from 'node:fs'
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { basename, dirname, join } from 'node:path'
+import type { Logger } from 'pino'
+import { ConfigError, ValidationError, toError, type FieldProblem } from '../../errors.js'
+import { evaluateRules, type RulesInput, type RulesVerdict } from './evaluate.js'
+import { MAX_RULES_BYTES, NO_RULES, describeProblem, parseRules, type CompiledRules, type RulesProblem } from './rules-file.js'
+import { RulesTimeZone } from './time-zone.js'
+
+/** The two settings calls RulesSource needs (src/store/store.ts has them). */
+export interface RulesSettingStore {
+  getSetting (key: string): Promise<string | undefined>
+  setSetting (key: string, value: string): Promise<void>
+}
+
+/** Settings key of the rules text when no file is configured. */
+export const RULES_SETTING = 'es_rules'
+
+export interface RulesSourceOptions {
+  /** Path of es_rules.json (`[customize] es_rules`). When set, the file is the truth: read at start, watched, written by `replace`. @defaultValue undefined (rules live in the store) */
+  readonly file?: string | undefined
+  /** IANA zone the rules' times are read in (`[customize] timezone`). @defaultValue undefined (the server's zone) */
+  readonly timeZone?: string | undefined
+  readonly logger: Logger
+  /** Where the rules live when `file` is unset; required then. @defaultValue undefined */
+  readonly store?: RulesSettingStore | undefined
+  /** Whether to watch `file` for changes. @defaultValue true */
+  readonly watch?: boolean
+  /** Milliseconds between the stat checks that back up fs.watch. @defaultValue 2000 */
+  readonly pollIntervalMs?: number
+  /** Milliseconds of quiet after a change before the file is read (editors write in several steps). @defaultValue 100 */
+  readonly debounceMs?: number
+  /** The configuration keys named by start-up errors. @defaultValue { file: 'customize.es_rules', timeZone: 'customize.timezone' } */
+  readonly configKeys?: { readonly file: string, readonly timeZone: string }
+}
+
+export type ReloadStatus = 'reloaded' | 'unchanged' | 'invalid' | 'missing' | 'closed'
+
+/**
+ * The live es_rules: compiled once, swapped whole. With a file, Herald follows the file: fs.watch
+ * on its folder (so an editor that saves by writing a new file and renaming it is seen) plus a
+ * cheap stat poll for file systems where fs.watch says nothing; an invalid file on reload keeps
+ * the previous rules. Without a file, the rules text is a store setting that the API edits.
+ */
+export class RulesSource {
+  readonly kind: 'file' | 'store'
+  readonly file: string | undefined
+  readonly timeZone: RulesTimeZone
+  readonly #logger: Logger
+  readonly #store: RulesSettingStore | undefined
+  readonly #options: RulesSourceOptions
+  readonly #configKey: string
+  #rules: CompiledRules = NO_RULES
+  #text: string | undefined
+  #signature = ''
+  #queue: Promise<unknown> = Promise.resolve()
+  #watcher: FSWatcher | undefined
+  #poll: NodeJS.Timeout | undefined
+  #debounce: NodeJS.Timeout | undefined
+  #closed = false
+
+  /** Reads the rules and starts watching. @throws ConfigError on an unknown time zone or an invalid/unreadable file. */
+  static async open (o: RulesSourceOptions): Promise<RulesSource> {
+    const source = new RulesSource(o)
+    await source.#start()
+    return source
+  }
+
+  private constructor (o: RulesSourceOptions) {
+    const keys = o.configKeys ?? { file: 'customize.es_rules', timeZone: 'customize.timezone' }
+    this.timeZone = new RulesTimeZone(o.timeZone, keys.timeZone)
+    if (o.file === undefined && o.store === undefined) throw new TypeError('RulesSource needs a file or a store')
+    this.kind = o.file === undefined ? 'store' : 'file'
+    this.file = o.file
+    this.#store = o.store
+    this.#logger = o.logger.child({ component: 'rules' })
+    this.#options = o
+    this.#configKey = keys.file
+  }
+
+  current (): CompiledRules {
+    return this.#rules
+  }
+
+  /** The text the current rules were read from; undefined when there are none (no file, nothing stored). */
+  text (): string | undefined {
+    return this.#text
+  }
+
+  evaluate (input: RulesInput): RulesVerdict {
+    return evaluateRules(this.#rules, input, this.timeZone)
+  }
+
+  /**
+   * Reads the file (or the store setting) again and swaps the rules in when they are valid and
+   * changed. The watcher calls this; tests call it instead of waiting for the watcher.
+   */
+  async reload (): Promise<ReloadStatus> {
+    return await this.#serial(async () => {
+      if (this.#closed) return 'closed'
+      const where = this.file ?? 'stored rules'
+      let text: string | undefined
+      try {
+        text = await this.#read()
+      } catch (error) {
+        this.#logger.error({ file: this.file }, `rules not reloaded, keeping the previous ones: cannot read ${where}: ${toError(error).message}`)
+        return 'invalid'
+      }
+      if (text === this.#text) return 'unchanged'
+      if (text === undefined) {
+        this.#swap(NO_RULES, undefined)
+        this.#logger.warn({ file: this.file }, `rules: ${where} is gone: no rules, every event is allowed`)
+        return 'missing'
+      }
+      const result = parseRules(text, where)
+      if (!result.ok) {
+        this.#logger.error({ file: this.file }, `rules not reloaded, keeping the previous ones: ${result.message}`)
+        return 'invalid'
+      }
+      this.#swap(result.rules, text)
+      this.#announce('reloaded', result.rules, where)
+      return 'reloaded'
+    })
+  }
+
+  /**
+   * Validates `text` and makes it the rules: written to the file (temp file + rename, so a reader
+   * never sees half a file) or to the store, then swapped in.
+   * @throws ValidationError naming the path (or line and column) of every problem; nothing is written then.
+   */
+  async replace (text: string): Promise<CompiledRules> {
+    return await this.#serial(async () => {
+      const result = parseRules(text, 'rules')
+      if (!result.ok) throw new ValidationError(result.problems.map(toFieldProblem), `invalid rules: ${result.message}`)
+      if (this.file !== undefined) await writeAtomically(this.file, text)
+      else await (this.#store as RulesSettingStore).setSetting(RULES_SETTING, text)
+      this.#swap(result.rules, text)
+      this.#announce('replaced', result.rules, this.file ?? 'stored rules')
+      return result.rules
+    })
+  }
+
+  /** Stops watching. Safe to call twice. */
+  close (): void {
+    this.#closed = true
+    this.#watcher?.close()
+    this.#watcher = undefined
+    clearInterval(this.#poll)
+    clearTimeout(this.#debounce)
+  }
+
+  async #start (): Promise<void> {
+    const where = this.file ?? 'stored rules'
+    let text: string | undefined
+    try {
+      text = await this.#read()
+    } catch (error) {
+      throw new ConfigError([{ field: this.#configKey, message: `cannot read ${where}: ${toError(error).message}` }])
+    }
+    if (text === undefined) {
+      if (this.file !== undefined) this.#logger.warn({ file: this.file }, `rules: ${this.file} does not exist: no rules, every event is allowed`)
+    } else {
+      const result = parseRules(text, where)
+      if (result.ok) {
+        this.#swap(result.rules, text)
+        this.#announce('loaded', result.rules, where)
+      } else if (this.file !== undefined) {
+        // Refuse to start: running without the mutes someone wrote is worse than not running.
+        throw new ConfigError([{ field: this.#configKey, message: result.message }])
+      } else {
+        // Stored rules were valid when saved; a stricter Herald must still start so the API can fix them.
+        this.#text = text
+        this.#logger.error(`rules: the stored rules are invalid, running without rules until they are replaced: ${result.message}`)
+      }
+    }
+    if (this.file !== undefined && this.#options.watch !== false) this.#watch(this.file)
+  }
+
+  /** The rules text, or undefined when there is none. Records the file's signature first, so the poll does not re-trigger. */
+  async #read (): Promise<string | undefined> {
+    if (this.file === undefined) return await (this.#store as RulesSettingStore).getSetting(RULES_SETTING)
+    try {
+      const s = await stat(this.file)
+      this.#signature = signatureOf(s)
+      if (s.size > MAX_RULES_BYTES) throw new Error(`it is ${s.size} bytes; the limit is ${MAX_RULES_BYTES} (1 MiB)`)
+      return await readFile(this.file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#signature = 'missing'
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  #swap (rules: CompiledRules, text: string | undefined): void {
+    this.#rules = rules
+    this.#text = text
+  }
+
+  #announce (what: string, rules: CompiledRules, where: string): void {
+    this.#logger.info({ file: this.file, monitors: rules.monitorCount, rules: rules.ruleCount },
+      `rules ${what}: ${rules.monitorCount} monitors, ${rules.ruleCount} rules`)
+    if (rules.warnings.length > 0) {
+      this.#logger.warn({ file: this.file }, `rules: ${where}: ${rules.warnings.length} warning(s): ${rules.warnings.map(describeProblem).join('; ')}`)
+    }
+  }
+
+  #watch (file: string): void {
+    const base = basename(file)
+    try {
+      // The folder, not the file: an editor that saves by rename replaces the inode a file watch follows.
+      this.#watcher = watch(dirname(file), { persistent: false }, (_event, name) => {
+        if (name === null || name === base) this.#schedule()
+      })
+      this.#watcher.on('error', () => {
+        this.#watcher?.close()
+        this.#watcher = undefined
+      })
+    } catch (error) {
+      this.#logger.warn({ file }, `rules: cannot watch the folder of ${file} (${toError(error).message}); checking it every few seconds instead`)
+    }
+    this.#poll = setInterval(() => { void this.#checkSignature(file) }, this.#options.pollIntervalMs ?? 2000)
+    this.#poll.unref()
+  }
+
+  async #checkSignature (file: string): Promise<void> {
+    let signature = 'missing'
+    try {
+      signature = signatureOf(await stat(file))
+    } catch { /* missing or unreadable: reload() says which */ }
+    if (signature !== this.#signature) this.#schedule()
+  }
+
+  #schedule (): void {
+    if (this.#closed) return
+    clearTimeout(this.#debounce)
+    this.#debounce = setTimeout(() => { void this.reload() }, this.#options.debounceMs ?? 100)
+    this.#debounce.unref()
+  }
+
+  async #serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => undefined)
+    return await run
+  }
+}
+
+function signatureOf (s: { ino: number, size: number, mtimeMs: number }): string {
+  return `${s.ino}:${s.size}:${s.mtimeMs}`
+}
+
+function toFieldProblem (p: RulesProblem): FieldProblem {
+  return {
+    field: p.path === '' ? 'body' : p.path,
+    message: p.line === undefined ? p.message : `line ${p.line}, column ${p.column ?? 1}: ${p.message}`
+  }
+}
+
+/** Temp file in the same folder, flushed, then renamed over the target; keeps the old file's mode. */
+async function writeAtomically (file: string, text: string): Promise<void> {
+  let mode = 0o644
+  try {
+    mode = (await stat(file)).mode & 0o777
+  } catch { /* a new file */ }
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temp, 'wx', mode)
+    try {
+      await handle.writeFile(text, 'utf8')
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, file)
+  } catch (error) {
+    await unlink(temp).catch(() => undefined)
+    throw error
+  }
+}
