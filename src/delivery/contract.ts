@@ -33,6 +33,13 @@ export interface BatchDescription {
 /** Every channel (webhooks now; WebSocket, FCM, MQTT, push scripts next) has this shape. */
 export interface Channel {
   readonly name: string
+  /**
+   * Lanes that come and go (one per alarm, one per push token): the engine forgets such a lane
+   * once it is empty, so memory and metric series do not grow with every recipient ever seen.
+   */
+  readonly transientLanes?: boolean
+  /** The target as logs may show it, when the target itself is a secret (a push token). */
+  displayTarget? (target: string): string
   target (target: string): TargetState
   describe (batch: ClaimedBatch): BatchDescription
   deliver (batch: ClaimedBatch, signal: AbortSignal): Promise<Outcome>

@@ -154,6 +154,10 @@ export class DeliveryEngine {
         const claimed = await this.#o.store.claim(lane.name, target.batchSize, this.#o.clock.now())
         if (claimed.kind === 'empty') {
           if (lane.wakeRequested) continue
+          if (channel.transientLanes === true && lane.timer === null) {
+            lane.open = 0
+            this.#lanes.delete(lane.name)
+          }
           return
         }
         if (claimed.kind === 'wait') {

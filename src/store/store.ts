@@ -141,6 +141,8 @@ export interface Store {
    */
   ingest (events: readonly IncomingEvent[], route: (event: IncomingEvent) => readonly Route[], now: number): Promise<IngestResult[]>
   getEvent (seq: number): Promise<HeraldEvent | undefined>
+  /** The event stored under an idempotency key (a decision looks up the decision of its alarm's start). */
+  getEventByKey (key: string): Promise<HeraldEvent | undefined>
 
   /** Claims the head batch of a lane: up to `maxItems` consecutive pending deliveries of one group. */
   claim (lane: string, maxItems: number, now: number): Promise<ClaimResult>

@@ -202,6 +202,7 @@ export class SqliteStore implements Store {
       insertEvent: db.prepare('INSERT INTO events (key, type, id, transition, json, received_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING seq'),
       eventSeqByKey: db.prepare('SELECT seq FROM events WHERE key = ?'),
       eventBySeq: db.prepare('SELECT * FROM events WHERE seq = ?'),
+      eventByKey: db.prepare('SELECT * FROM events WHERE key = ?'),
       enqueue: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"),
       retryItems: db.prepare(`SELECT d.id AS delivery_id, d.channel, d.target, d.attempts, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
         WHERE d.message_id = ? AND d.state = 'pending' ORDER BY d.id`),
@@ -273,6 +274,11 @@ export class SqliteStore implements Store {
 
   async getEvent (seq: number): Promise<HeraldEvent | undefined> {
     const r = this.#stmt.eventBySeq.get(seq) as EventRecord | undefined
+    return r === undefined ? undefined : toEvent(r)
+  }
+
+  async getEventByKey (key: string): Promise<HeraldEvent | undefined> {
+    const r = this.#stmt.eventByKey.get(key) as EventRecord | undefined
     return r === undefined ? undefined : toEvent(r)
   }
 
