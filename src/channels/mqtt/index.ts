@@ -1,0 +1,5 @@
+export { MqttChannel, MQTT_CHANNEL, MQTT_GROUP, MQTT_LANE, MQTT_TARGET, type MqttChannelOptions } from './mqtt-channel.js'
+export { resolveMqttSettings, clientOptions, brokerUrl, type MqttSettings, type MqttTls, type ResolvedMqtt } from './mqtt-settings.js'
+export { renderZmesMessage, stripFrameMatchType, type ZmesMessageOptions } from './zmes-message.js'
+export { renderEventMessage, cameraOf } from './event-message.js'
+export type { MqttMessage, QoS } from './mqtt-message.js'
