@@ -84,6 +84,12 @@ export class NotFoundError extends HeraldError {
   override readonly statusCode = 404
 }
 
+/** The request conflicts with what exists (a name taken, an object the settings file owns). */
+export class ConflictError extends HeraldError {
+  override readonly code = 'HRD_ERR_CONFLICT'
+  override readonly statusCode = 409
+}
+
 export class ConfigError extends HeraldError {
   override readonly code = 'HRD_ERR_CONFIG_INVALID'
   readonly problems: readonly FieldProblem[]

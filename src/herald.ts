@@ -29,6 +29,18 @@ import { HeraldUsers } from './auth/herald-users.js'
 import { StoreTokenRegistry } from './registry/token-registry.js'
 import { StoreControlState } from './registry/control-state.js'
 import { importTokensAtStart } from './registry/import-at-start.js'
+import { ZMES_DEFAULTS } from './config/zmes/zmes-schema.js'
+import { AlarmDecider } from './decision/alarm-decider.js'
+import { DecisionChannel, DECISION_CHANNEL, decisionRoute, type DecisionListener } from './decision/decision-channel.js'
+import type { AlarmRecipients } from './decision/decided-alarm.js'
+import { HookPool } from './decision/hooks/hook-pool.js'
+import { RulesSource } from './decision/rules/rules-source.js'
+import { ApiPushChannel, API_CHANNEL } from './channels/api/api-push-channel.js'
+import { processScriptRunner } from './channels/api/script-runner.js'
+import { MqttChannel, MQTT_CHANNEL, MQTT_LANE } from './channels/mqtt/index.js'
+import { FcmChannel, FCM_CHANNEL } from './channels/fcm/index.js'
+import { TargetsChannel, TargetRegistry, TARGETS_CHANNEL, readConfiguredTargets } from './channels/targets/index.js'
+import { pictureSettings, pictureUrl } from './channels/picture/picture-url.js'
 
 export interface HeraldDependencies {
   readonly clock?: Clock
@@ -67,6 +79,12 @@ export interface Herald {
   readonly eventServer: EventServer | undefined
   /** Its `ws://` or `wss://` address once started. */
   readonly eventServerAddress: string | undefined
+  /** es_rules.json, live. */
+  readonly rules: RulesSource
+  /** Start/end hooks: max_parallel_hooks, queue, timeout. */
+  readonly hooks: HookPool
+  /** Calls `listener` after every stored decision (tests, and the UI's live view later). */
+  onDecision (listener: DecisionListener): void
   /** Starts delivering and listening; resolves with the HTTP address. */
   start (): Promise<string>
   /** Stops taking requests, drains in-flight deliveries, closes the store. */
@@ -108,23 +126,88 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     })]
   ])
   if (web !== undefined) channels.set(WEB_CHANNEL, web.channel)
+
+  // The decision: what the zmES settings say now (escontrol overrides included) or, without an
+  // event server, the settings given or zmES's defaults.
+  const zmesBase = deps.zmes ?? ZMES_DEFAULTS
+  const zmesNow = (): typeof zmesBase => web?.server.config() ?? zmesBase
+  const rules = await RulesSource.open({
+    file: nonEmpty(zmesBase.customize.es_rules),
+    timeZone: nonEmpty(zmesBase.customize.timezone),
+    logger,
+    store
+  })
+  const hooks = new HookPool({
+    logger: logger.child({ component: 'hooks' }),
+    maxParallel: zmesBase.hook.max_parallel_hooks,
+    maxQueued: zmesBase.hook.max_queued_hooks,
+    timeoutMs: zmesBase.hook.hook_timeout * 1000
+  })
+  const apiPush = new ApiPushChannel({ config: zmesNow, runner: processScriptRunner, clock, logger: logger.child({ component: 'api-push' }) })
+  channels.set(API_CHANNEL, apiPush)
+  const mqtt = new MqttChannel({
+    config: zmesNow,
+    control,
+    clock,
+    logger: logger.child({ component: 'mqtt' }),
+    onReconnect: () => { engine.retryNow(MQTT_LANE).catch((err: unknown) => { logger.error({ err }, 'mqtt: cannot retry the queue') }) }
+  })
+  // Registered even when disabled, so that a queue left from when it was on is dropped.
+  channels.set(MQTT_CHANNEL, mqtt)
+  const fcm = await FcmChannel.create({ config: zmesNow, tokens: registry, control, dispatcher: agent, clock, logger: logger.child({ component: 'fcm' }) })
+  channels.set(FCM_CHANNEL, fcm)
+  const targetLog = logger.child({ component: 'targets' })
+  const targetRegistry = await TargetRegistry.load({
+    store,
+    configured: deps.settings !== undefined ? readConfiguredTargets(deps.settings) : [],
+    logger: targetLog
+  })
+  const targets = new TargetsChannel({
+    registry: targetRegistry,
+    dispatcher: agent,
+    clock,
+    logger: targetLog,
+    pictureUrl: (alarm) => pictureUrl(alarm, pictureSettings(zmesNow())),
+    timeoutMs: config.webhooks.timeout * 1000,
+    userAgent: config.webhooks.user_agent
+  })
+  channels.set(TARGETS_CHANNEL, targets)
+  const recipients: AlarmRecipients[] = []
+  if (web !== undefined) recipients.push(web.channel)
+  recipients.push(fcm, mqtt, apiPush, targets)
+  const decisionLog = logger.child({ component: 'decision' })
+  const decisionListeners: DecisionListener[] = []
+  const decider = new AlarmDecider({ config: zmesNow, hooks, rules, recipients, webhooks: (event) => directory.routes(event), logger: decisionLog })
+  channels.set(DECISION_CHANNEL, new DecisionChannel({
+    store,
+    decider,
+    clock,
+    logger: decisionLog,
+    onDecided: (results, decision) => {
+      engine.enqueued(results)
+      for (const listener of decisionListeners) {
+        try { listener(results, decision) } catch (err) { decisionLog.error({ err }, 'decision listener failed') }
+      }
+    }
+  }))
   const retryPolicy = new RetryPolicy({
     maxDelayMs: config.webhooks.max_retry_delay * 1000,
     jitter: config.webhooks.retry_jitter,
     ...(deps.random !== undefined ? { random: deps.random } : {})
   })
   const engine = new DeliveryEngine({ store, channels, clock, retryPolicy, events })
-  const router: Router = web === undefined
-    ? (event) => directory.routes(event)
-    : (event) => {
-        const routes = directory.routes(event)
-        const route = web.channel.route(event)
-        if (route !== undefined) routes.push(route)
-        return routes
-      }
+  // Alarms are decided (hooks, rules, channel routing) before anything is told; other events go
+  // straight to the webhooks whose filters match.
+  const router: Router = (event) => {
+    if (event.type === 'alarm') return [decisionRoute(event)]
+    const routes = directory.routes(event)
+    const toMqtt = mqtt.routeEvent(event)
+    if (toMqtt !== undefined) routes.push(toMqtt)
+    return routes
+  }
   const ingestor = new Ingestor(store, router, engine, clock)
   const metrics = createMetrics(events, engine, ingestor)
-  logDeliveries(events, logger.child({ component: 'delivery' }))
+  logDeliveries(events, logger.child({ component: 'delivery' }), (channel, target) => channels.get(channel)?.displayTarget?.(target) ?? target)
 
   const api = await buildApi({
     logger,
@@ -139,7 +222,9 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     metrics,
     clock,
     secretGracePeriodSeconds: config.webhooks.secret_grace_period,
-    tokens: registry
+    tokens: registry,
+    rules,
+    targets: targetRegistry
   })
 
   let pruneTimer: NodeJS.Timeout | undefined
@@ -171,8 +256,12 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     control,
     eventServer: web?.server,
     get eventServerAddress () { return web?.server.address },
+    rules,
+    hooks,
+    onDecision (listener) { decisionListeners.push(listener) },
     async start () {
       await engine.start()
+      mqtt.start()
       await web?.server.start()
       const address = await api.listen({ host: config.http.address, port: config.http.port })
       pruneTimer = setInterval(() => { prune().catch((err: unknown) => logger.error({ err }, 'prune failed')) }, PRUNE_EVERY_MS)
@@ -183,7 +272,13 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
       if (pruneTimer !== undefined) clearInterval(pruneTimer)
       await api.close()
       await web?.server.close()
+      rules.close()
+      // Hooks are killed before the engine drains: a decision waiting on a hook then ends at once
+      // (its alarm is decided again after the restart).
+      await hooks.close()
       await engine.close()
+      await mqtt.close()
+      await targetRegistry.close()
       await agent.close()
       await store.close()
     }
@@ -219,4 +314,8 @@ async function createEventServer (
     ...(deps.eventServerLimits !== undefined ? { limits: deps.eventServerLimits } : {})
   })
   return { server, channel: new WebChannel({ server, clock, logger: log }) }
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
 }

@@ -14,6 +14,11 @@ import type { Store } from '../store/store.js'
 import { HERALD_VERSION } from '../version.js'
 import type { AdminAuth } from './auth.js'
 import { entityRoutes } from './entities.js'
+import { eventRoutes } from './events.js'
+import { rulesRoutes } from './rules.js'
+import { targetRoutes } from './targets.js'
+import type { TargetRegistry } from '../channels/targets/index.js'
+import type { RulesSource } from '../decision/rules/rules-source.js'
 import { registerErrorHandler } from './error-handler.js'
 import { operationRoutes } from './operations.js'
 import { tokenRoutes } from './tokens.js'
@@ -34,6 +39,10 @@ export interface ApiOptions {
   readonly secretGracePeriodSeconds: number
   /** zmNinja push tokens, for `/api/v1/tokens`. */
   readonly tokens: TokenRegistry
+  /** es_rules, for `/api/v1/rules`. */
+  readonly rules: RulesSource
+  /** Push targets, for `/api/v1/targets`. */
+  readonly targets: TargetRegistry
 }
 
 export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
@@ -77,5 +86,8 @@ export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
   })
   await app.register(entityRoutes, { store: o.store, catalog: o.catalog, clock: o.clock, preHandler: admin })
   await app.register(tokenRoutes, { tokens: o.tokens, preHandler: admin })
+  await app.register(eventRoutes, { store: o.store, preHandler: admin })
+  await app.register(rulesRoutes, { rules: o.rules, preHandler: admin })
+  await app.register(targetRoutes, { registry: o.targets, lanes: o.engine, clock: o.clock, preHandler: admin })
   return app
 }

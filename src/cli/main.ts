@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { loadSettings } from '../config/load.js'
+import { loadSettings, type LoadedSettings } from '../config/load.js'
 import { createHerald } from '../herald.js'
-import { ConfigError, HeraldError, toError } from '../errors.js'
+import { ConfigError, HeraldError, toError, type FieldProblem } from '../errors.js'
 import { readZmesConfig } from '../config/zmes/read-zmes.js'
 import { ignoredOptionLines } from '../config/zmes/option-status.js'
 import { describeEffective } from '../config/zmes/describe.js'
 import { createLogger } from '../observability/logger.js'
+import { readConfiguredTargets } from '../channels/targets/index.js'
 import { HERALD_VERSION } from '../version.js'
 import { runTokensCommand } from './tokens-command.js'
 import { isParseError, usageError } from './usage.js'
@@ -105,8 +106,20 @@ function checkConfig (options: { file?: string }): number {
   }
   const zmes = readZmesConfig(settings)
   const ignored = [...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]
-  process.stdout.write(describeEffective(settings, zmes.config, zmes.problems, ignored, { warnings: zmes.warnings }))
-  return zmes.problems.length > 0 ? 1 : 0
+  const problems = [...zmes.problems, ...targetProblems(settings)]
+  process.stdout.write(describeEffective(settings, zmes.config, problems, ignored, { warnings: zmes.warnings }))
+  return problems.length > 0 ? 1 : 0
+}
+
+/** The `[targets]` lines Herald would refuse at start. */
+function targetProblems (settings: LoadedSettings): readonly FieldProblem[] {
+  try {
+    readConfiguredTargets(settings)
+    return []
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
 }
 
 async function serve (options: { file?: string }): Promise<number> {

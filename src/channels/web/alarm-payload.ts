@@ -1,4 +1,6 @@
 import type { HeraldEvent, JsonValue } from '../../events/event.js'
+import { readDecidedAlarm, type FrameType } from '../../decision/decided-alarm.js'
+import { displayCause, pictureUrl, type PictureSettings } from '../picture/picture-url.js'
 
 /** The fields of an `alarm` event the WebSocket channel reads, as zmES names them. */
 export interface AlarmView {
@@ -9,20 +11,37 @@ export interface AlarmView {
   /** The cause as the source gave it (falling back to the notes), before any `End:` prefix. */
   readonly cause: string | null
   readonly detection: JsonValue
+  /** es_rules' RulesObject: `{}` or `{ notification_type: 'critical' }`. */
+  readonly rulesObject: Readonly<Record<string, string>>
+  /** When the decision was made (the throttle clock), undefined for an undecided alarm. */
+  readonly decidedAt: number | undefined
+  readonly hookResult: number
+  readonly hookConfigured: boolean
+  readonly frameType: FrameType | null
 }
 
-export interface PictureOptions {
-  /** `[customize] include_picture`. */
-  readonly include: boolean
-  /** `[customize] picture_url`; unset or '' means no picture. */
-  readonly url: string | undefined
-  readonly username: string | undefined
-  readonly password: string | undefined
-}
-
-/** Reads an alarm event; undefined for anything that is not a well-formed alarm. */
+/**
+ * Reads a decided alarm, or a raw one (queued for the web channel by a Herald from before the
+ * decision module); undefined for anything that is not a well-formed alarm.
+ */
 export function viewAlarm (event: HeraldEvent): AlarmView | undefined {
   if (event.type !== 'alarm') return undefined
+  const decided = readDecidedAlarm(event)
+  if (decided !== undefined) {
+    return {
+      monitorId: decided.monitorId,
+      eventId: decided.eventId,
+      phase: decided.phase,
+      name: decided.monitorName,
+      cause: decided.cause,
+      detection: decided.detection,
+      rulesObject: decided.rulesObject,
+      decidedAt: decided.decidedAt,
+      hookResult: decided.hookResult,
+      hookConfigured: decided.hookConfigured,
+      frameType: decided.frameType
+    }
+  }
   const d = event.data
   const phase = d.phase
   if (phase !== 'start' && phase !== 'update' && phase !== 'end') return undefined
@@ -36,41 +55,34 @@ export function viewAlarm (event: HeraldEvent): AlarmView | undefined {
     phase,
     name: typeof d.monitor_name === 'string' ? d.monitor_name : `Monitor ${monitorId}`,
     cause,
-    detection: d.detection ?? []
+    detection: d.detection ?? [],
+    rulesObject: {},
+    decidedAt: undefined,
+    hookResult: 0,
+    hookConfigured: false,
+    frameType: null
   }
 }
 
 /**
  * The `alarm` message of spec §4 for one event, as the bytes every recipient gets. Built from the
  * immutable event each time, never by editing a shared object, so no client can see the
- * `End:End:` of zmES's quirk 8. Ids are strings, as in zmES's history; `RulesObject` stays `{}`
- * until the decision module fills it.
+ * `End:End:` of zmES's quirk 8. Ids are strings, as in zmES's history; `RulesObject` is the
+ * es_rules verdict of the decision; `Picture` (zmES v7) is the §10.6 link.
  */
-export function renderAlarm (alarm: AlarmView, picture: PictureOptions): string {
+export function renderAlarm (alarm: AlarmView, picture: PictureSettings, keepFrameMatchType = true): string {
+  const cause = alarm.cause === null ? null : displayCause(alarm.cause, keepFrameMatchType)
   const item: Record<string, JsonValue> = {
     Name: alarm.name,
     MonitorId: alarm.monitorId,
     EventId: alarm.eventId,
-    Cause: alarm.phase === 'end' ? `End:${alarm.cause ?? ''}` : alarm.cause,
+    Cause: alarm.phase === 'end' ? `End:${cause ?? ''}` : cause,
     DetectionJson: alarm.detection,
-    RulesObject: {}
+    RulesObject: { ...alarm.rulesObject }
   }
   const url = pictureUrl(alarm, picture)
   if (url !== undefined) item.Picture = url
   return JSON.stringify({ event: 'alarm', type: '', status: 'Success', events: [item] })
-}
-
-/**
- * zmES v7's websocket `Picture` (spec §10.6 steps 1 and 4): `EVENTID` (and Herald's `MONITORID`)
- * replaced, portal credentials appended so that the client can load the image. The snapshot and
- * BESTMATCH rewrites depend on hook results and arrive with the decision module.
- */
-export function pictureUrl (alarm: AlarmView, picture: PictureOptions): string | undefined {
-  if (!picture.include || picture.url === undefined || picture.url === '') return undefined
-  let url = picture.url.replaceAll('EVENTID', alarm.eventId).replaceAll('MONITORID', alarm.monitorId)
-  if (picture.username !== undefined && picture.username !== '') url += `&username=${picture.username}`
-  if (picture.password !== undefined && picture.password !== '') url += `&password=${encodeURIComponent(picture.password)}`
-  return url
 }
 
 function isId (value: unknown): value is string | number {

@@ -32,7 +32,14 @@ export interface EscontrolHost {
  * `edit` of one of them is stored at once but takes effect at the next `restart`, and the reply's
  * `restart_required` says so. Every other option applies to the next message or alarm.
  */
-export const RESTART_OPTIONS: ReadonlySet<string> = new Set(['network.port', 'network.address', 'ssl.enable', 'ssl.cert', 'ssl.key', 'fcm.token_file'])
+export const RESTART_OPTIONS: ReadonlySet<string> = new Set([
+  'network.port', 'network.address', 'ssl.enable', 'ssl.cert', 'ssl.key', 'fcm.token_file',
+  // Read when Herald starts (the channel, hook pool and rules source are built then).
+  'fcm.use_fcmv1', 'fcm.fcm_service_account_file', 'fcm.fcm_api_url',
+  'mqtt.enable', 'mqtt.server', 'mqtt.port', 'mqtt.username', 'mqtt.password', 'mqtt.tls_ca', 'mqtt.tls_cert',
+  'mqtt.tls_key', 'mqtt.tls_insecure', 'mqtt.tick_interval', 'mqtt.qos', 'mqtt.herald_topic',
+  'hook.max_parallel_hooks', 'hook.max_queued_hooks', 'hook.hook_timeout', 'customize.es_rules', 'customize.timezone'
+])
 
 /* Masked by name, like `herald check-config` (config/zmes/describe.ts) does. */
 const SECRET_NAME = /(?:^|_)(?:password|key|token|secret)$/

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
-import type { HeraldEvent, IncomingEvent } from '../../events/event.js'
+import type { HeraldEvent } from '../../events/event.js'
+import type { AlarmRecipients, DecidedAlarm } from '../../decision/decided-alarm.js'
 import { toError } from '../../errors.js'
 import { laneOf, type BatchDescription, type Channel, type Outcome, type TargetState } from '../../delivery/contract.js'
 import type { ClaimedBatch, Route } from '../../store/store.js'
 import { renderAlarm, viewAlarm, type AlarmView } from './alarm-payload.js'
+import { pictureSettings } from '../picture/picture-url.js'
 import type { EventServer } from './event-server.js'
 
 export const WEB_CHANNEL = 'web'
@@ -37,22 +39,26 @@ export interface WebChannelOptions {
  *  - quirk 11: a connection whose token has `pushstate: disabled` still gets websocket alarms.
  *    The app is open and listening; "disabled" is about pushes to the phone when it is not.
  */
-export class WebChannel implements Channel {
+export class WebChannel implements Channel, AlarmRecipients {
   readonly name = WEB_CHANNEL
+  readonly channel = 'web'
   readonly #o: WebChannelOptions
 
   constructor (options: WebChannelOptions) {
     this.#o = options
   }
 
+  enabled (): boolean {
+    return true
+  }
+
   /**
-   * The ingest router's part: starts when send_event_start_notification, ends when
-   * send_event_end_notification (zmES's built-in default: no), never updates, never monitors of
-   * [general] skip_monitors.
+   * The decision has applied send_event_*_notification, skip_monitors, the hook lists and the
+   * rules; which connections get the alarm is decided when it is sent, against the connections
+   * open then.
    */
-  route (event: IncomingEvent): Route | undefined {
-    if (event.type !== 'alarm') return undefined
-    return this.#wanted(event.data.phase, event.data.monitor_id) ? ROUTE : undefined
+  routes (alarm: DecidedAlarm): readonly Route[] {
+    return alarm.phase === 'update' ? [] : [ROUTE]
   }
 
   target (_target: string): TargetState {
@@ -82,8 +88,9 @@ export class WebChannel implements Channel {
    */
   async broadcast (event: HeraldEvent): Promise<number> {
     const alarm = viewAlarm(event)
-    // Settings may have changed since ingest (escontrol edit): the switches are read again.
-    if (alarm === undefined || !this.#wanted(alarm.phase, alarm.monitorId)) return 0
+    // A decided alarm passed the switches when it was decided; one queued undecided (by an older
+    // Herald) is checked against them now.
+    if (alarm === undefined || (alarm.decidedAt === undefined && !this.#wanted(alarm.phase, alarm.monitorId))) return 0
     const { server, clock, logger } = this.#o
     const config = server.config()
     let state = 0
@@ -96,14 +103,11 @@ export class WebChannel implements Channel {
       }
     }
     if (state === -1) return 0
-    const payload = Buffer.from(renderAlarm(alarm, {
-      include: config.customize.include_picture,
-      url: config.customize.picture_url,
-      username: config.customize.picture_portal_username,
-      password: config.customize.picture_portal_password
-    }))
+    const payload = Buffer.from(renderAlarm(alarm, pictureSettings(config), config.hook.keep_frame_match_type))
     const start = alarm.phase === 'start'
-    const now = clock.now()
+    // The throttle clock is the decision time, shared with the FCM channel: the push and the
+    // websocket alarm of one alarm count as one notification of the token.
+    const now = alarm.decidedAt ?? clock.now()
     const tokensSent = new Set<string>()
     const marks: Array<Promise<void>> = []
     const { tokens } = server
@@ -146,8 +150,9 @@ export class WebChannel implements Channel {
   }
 }
 
+/** A mark at exactly `now` is this alarm's own (set by the FCM push of the same decision). */
 function throttled (intervalSeconds: number, lastSent: number | undefined, now: number): boolean {
-  return intervalSeconds > 0 && lastSent !== undefined && now - lastSent < intervalSeconds * 1000
+  return intervalSeconds > 0 && lastSent !== undefined && lastSent !== now && now - lastSent < intervalSeconds * 1000
 }
 
 function logAlarm (logger: Logger, alarm: AlarmView, sent: number): void {

@@ -11,6 +11,7 @@ import { normalizeEvent } from '../../../src/events/normalize.js'
 import type { IncomingEvent } from '../../../src/events/event.js'
 import { createHerald, type Herald } from '../../../src/herald.js'
 import type { Clock } from '../../../src/clock.js'
+import type { IngestResult } from '../../../src/store/store.js'
 import { testConfig } from '../../helpers/herald.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
 
@@ -40,6 +41,8 @@ export interface EventHerald {
   readonly logs: LogLine[]
   /** Event seqs the web lane has delivered. */
   readonly delivered: Set<number>
+  /** Raw alarm seq → the stored decision's ingest result. */
+  readonly decided: Map<number, IngestResult>
   /** `ws://127.0.0.1:port` */
   readonly url: string
   /** Rewrites the ini file (for escontrol `restart`). */
@@ -93,6 +96,11 @@ export async function startEventHerald (options: StartOptions = {}): Promise<Eve
     ...(options.limits !== undefined ? { eventServerLimits: options.limits } : {})
   })
   const delivered = new Set<number>()
+  const decided = new Map<number, IngestResult>()
+  herald.onDecision((results, decision) => {
+    const r = results[0]
+    if (r !== undefined) decided.set(decision.record.alarmSeq, r)
+  })
   herald.events.on('delivery:sent', ({ batch }) => {
     if (batch.channel === 'web') for (const item of batch.items) delivered.add(item.event.seq)
   })
@@ -113,6 +121,7 @@ export async function startEventHerald (options: StartOptions = {}): Promise<Eve
     iniFile,
     logs: lines,
     delivered,
+    decided,
     url,
     writeIni,
     async close (keepData = false) {
@@ -246,7 +255,10 @@ export function alarm (monitorId: number, eventId: number, phase: 'start' | 'upd
  */
 export async function raise (h: EventHerald, ...events: IncomingEvent[]): Promise<number> {
   const results = await h.herald.ingestor.ingest(events)
-  const seqs = results.filter((r) => r.routes.some((route) => route.channel === 'web')).map((r) => r.seq)
+  const raw = results.filter((r) => !r.duplicate).map((r) => r.seq)
+  // Each alarm is decided first; the decided alarm is what the web lane carries.
+  await waitFor('the alarms to be decided', () => raw.every((seq) => h.decided.has(seq)))
+  const seqs = raw.map((seq) => h.decided.get(seq)).filter((r): r is IngestResult => r !== undefined && r.routes.some((route) => route.channel === 'web')).map((r) => r.seq)
   await waitFor('the web lane to deliver', () => seqs.every((seq) => h.delivered.has(seq)))
   return seqs.length
 }
