@@ -1,252 +1,164 @@
-// FCM fan-out: one decided alarm pushed to 1,000 zmNinja tokens through the FCM proxy, plus 10
-// webhooks, on the delivery engine. Runs alone on a build: `node bench/fcm-fanout.mjs` after
-// `npm run build`, or on a private build with `DIST=/tmp/some-dist node bench/fcm-fanout.mjs`.
+// Phase (f): one alarm fanned out to 1,000 zmNinja push tokens and 10 push targets, through the
+// whole product: `herald serve` (the build in dist/) with a settings file, tokens.txt imported at
+// start, the alarm POSTed to /api/v1/events, decided (no hooks), and pushed through the FCM proxy
+// mode; the 10 targets are ntfy targets. A stand-in for zmNinja's push proxy and for ntfy answers
+// on loopback in this process. Printed: time from the POST to the last push and the last target
+// message, and per-push latency p50 / p99 / max, for each of 3 alarms.
 //
-// What runs where: the system under test (SQLite store, DeliveryEngine, FcmChannel in proxy mode,
-// WebhookChannel) is this process's main thread. The push proxy (a stand-in answering as zmNinja's
-// send_push does) and the webhook receiver are one HTTP server in a worker thread, so answering
-// 1,010 requests does not queue on the engine's event loop; the machine has 2 cores, one each.
-// Arrival times are taken in the worker with performance.timeOrigin + performance.now(), which is
-// comparable across the threads of one process.
-//
-// Until the decision module is wired into createHerald, the alarm is routed the way it will be:
-// the decided-alarm event is stored with the routes FcmChannel.routes() and the webhook directory
-// return, in one store transaction, then the engine is told (what Ingestor does).
-//
-// Figures, per alarm: ingest (routes + store transaction), time from ingest to the last push and
-// webhook arriving, to the last delivery recorded, and per-token latency p50 / p99 / max. The
-// baseline is a bare fan-out measured in the same run: the same 1,000 proxy POSTs sent straight
-// with undici over the same pool settings, nothing stored.
-//
-// Environment knobs:
-//   DIST=../dist               the build to use (default: ../dist next to this file)
-//   BENCH_FCM_TOKENS=1000      push tokens
-//   BENCH_FCM_WEBHOOKS=10      webhooks
-//   BENCH_FCM_ALARMS=3         alarms, one at a time, each measured on its own
-//   BENCH_DATA_DIR=/dev/shm    where the SQLite file goes (default: the OS temp dir)
-// It stops by itself: every alarm has a 30 s limit and a watchdog ends the run after 120 s.
-import { mkdtempSync, rmSync } from 'node:fs'
+// Runs alone (`node bench/fcm-fanout.mjs` after `npm run build`) or as phase (f) of `npm run bench`.
+// Knobs: BENCH_FCM_TOKENS (1000), BENCH_FCM_TARGETS (10), BENCH_FCM_ALARMS (3). It stops by itself:
+// 30 s per alarm, 120 s for the whole run.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
-import { isAbsolute, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker, isMainThread, parentPort } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
+import { cpuMs, freePort, memoryOf, startHerald } from './processes.mjs'
 
-const SELF = fileURLToPath(import.meta.url)
-const now = () => performance.timeOrigin + performance.now()
+const TOKENS = Number(process.env.BENCH_FCM_TOKENS ?? 1000)
+const TARGETS = Number(process.env.BENCH_FCM_TARGETS ?? 10)
+const ALARMS = Number(process.env.BENCH_FCM_ALARMS ?? 3)
 const ALARM_LIMIT_MS = 30_000
 const WATCHDOG_MS = 120_000
-const CONNECTIONS = 64 // Herald's createHttpAgent() pool size per origin
+const ADMIN = 'bench-admin-token'
+const PROXY_KEY = 'bench-proxy-key'
 
-// ---- worker: the push proxy and the webhook receiver -------------------------------------------
-if (!isMainThread) {
-  const { createServer } = await import('node:http')
-  let armed = null
-  let pushes = []
-  let hooks = []
+/** The push proxy (`/send_push`, zmNinja's answers) and ntfy (`POST /`), counting arrivals per alarm. */
+async function startStandIns () {
+  const arrivals = new Map() // eid → { pushes: number[], notes: number[] }
   let seq = 0
   const server = createServer((req, res) => {
     const chunks = []
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
-      const at = now()
-      const body = Buffer.concat(chunks).toString('utf8')
+      const at = performance.now()
+      let body
+      try { body = JSON.parse(Buffer.concat(chunks).toString()) } catch { body = {} }
+      res.setHeader('content-type', 'application/json')
       if (req.url === '/send_push') {
-        if (req.headers.authorization !== 'bench-key') {
-          res.writeHead(401, { 'content-type': 'application/json' }).end('{"Error":"Invalid credentials"}')
-          return
-        }
-        // Only what the measurement needs: the token and the event id, found without a full parse.
-        const m = /"token":"([^"]+)".*"eid":"([^"]+)"/.exec(body)
-        if (m !== null && m[2] === armed?.eventId) pushes.push({ token: m[1], at })
-        res.writeHead(200, { 'content-type': 'application/json' }).end(`{"Success":"projects/bench/messages/${++seq}"}`)
-      } else {
-        if (armed !== null && body.includes(`"event_id":${armed.eventId}`)) hooks.push({ path: req.url, at })
-        res.writeHead(200).end('ok')
+        if (req.headers.authorization !== PROXY_KEY) { res.statusCode = 401; res.end('{"Error":"bad key"}'); return }
+        record(arrivals, String(body?.data?.eid), 'pushes', at)
+        res.end(JSON.stringify({ Success: `projects/bench/messages/${++seq}` }))
+        return
       }
-      if (armed !== null && pushes.length >= armed.pushes && hooks.length >= armed.hooks) {
-        parentPort.postMessage({ cmd: 'complete', pushes, hooks })
-        armed = null
-      }
+      // ntfy's JSON publish: the title ends with `(<eid>)` (tag_alarm_event_id).
+      const eid = /\((\d+)\)$/.exec(String(body?.title ?? ''))?.[1] ?? '?'
+      record(arrivals, eid, 'notes', at)
+      const time = Math.floor(Date.now() / 1000)
+      res.end(JSON.stringify({ id: `n${++seq}`, time, expires: time + 43200, event: 'message', topic: body.topic, message: body.message }))
     })
   })
-  server.keepAliveTimeout = 60_000
-  server.listen(0, '127.0.0.1', () => parentPort.postMessage({ cmd: 'listening', port: server.address().port }))
-  parentPort.on('message', (msg) => {
-    if (msg.cmd === 'arm') {
-      armed = msg
-      pushes = []
-      hooks = []
-    } else if (msg.cmd === 'collect') {
-      parentPort.postMessage({ cmd: 'partial', pushes, hooks })
-    } else if (msg.cmd === 'close') {
-      server.closeAllConnections()
-      server.close(() => process.exit(0))
-    }
-  })
-} else {
-  await main()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, port: server.address().port, arrivals }
 }
 
-async function main () {
-  const watchdog = setTimeout(() => {
-    console.error(`fcm-fanout: watchdog: still running after ${WATCHDOG_MS / 1000} s, giving up`)
-    process.exit(2)
-  }, WATCHDOG_MS)
-  watchdog.unref()
-  const distRoot = process.env.DIST === undefined ? fileURLToPath(new URL('../dist/', import.meta.url)) : (isAbsolute(process.env.DIST) ? process.env.DIST : resolve(process.env.DIST))
-  const dist = (path) => import(pathToFileURL(join(distRoot, path)).href)
-  const [
-    { SqliteStore }, { DeliveryEngine }, { EngineEvents }, { RetryPolicy }, { createHttpAgent }, { systemClock },
-    { FcmChannel }, { WebhookChannel }, { WebhookDirectory }, { EntityCatalog }, { StoreTokenRegistry }, { StoreControlState },
-    { ZMES_DEFAULTS }, { encodeDecision, readDecidedAlarm, DECIDED_SUFFIX }
-  ] = await Promise.all([
-    dist('store/sqlite/sqlite-store.js'), dist('delivery/engine.js'), dist('delivery/engine-events.js'), dist('delivery/retry-policy.js'),
-    dist('delivery/http-transport.js'), dist('clock.js'), dist('channels/fcm/index.js'), dist('channels/webhook/webhook-channel.js'),
-    dist('channels/webhook/webhook-directory.js'), dist('entities/catalog.js'), dist('registry/token-registry.js'),
-    dist('registry/control-state.js'), dist('config/zmes/zmes-schema.js'), dist('decision/decided-alarm.js')
-  ])
-  const { pino } = await import('pino')
-  const { request, Agent } = await import('undici')
+function record (arrivals, eid, kind, at) {
+  let a = arrivals.get(eid)
+  if (a === undefined) { a = { pushes: [], notes: [] }; arrivals.set(eid, a) }
+  a[kind].push(at)
+}
 
-  const TOKENS = Number(process.env.BENCH_FCM_TOKENS ?? 1000)
-  const WEBHOOKS = Number(process.env.BENCH_FCM_WEBHOOKS ?? 10)
-  const ALARMS = Number(process.env.BENCH_FCM_ALARMS ?? 3)
-
-  const worker = new Worker(SELF)
-  const fromWorker = (cmd) => new Promise((resolve) => {
-    const on = (m) => { if (m.cmd === cmd) { worker.off('message', on); resolve(m) } }
-    worker.on('message', on)
-  })
-  const { port } = await fromWorker('listening')
-  const origin = `http://127.0.0.1:${port}`
-
-  const dataDir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-fcm-bench-'))
-  const store = new SqliteStore({ file: join(dataDir, 'herald.db'), synchronous: 'normal' })
-  await store.migrate()
-  const logger = pino({ level: 'warn' })
-  const registry = await StoreTokenRegistry.load(store)
-  const control = await StoreControlState.load(store)
+function tokensFile (dir) {
+  const tokens = {}
   const month = new Date().getMonth()
-  const tokenOf = (i) => `bench${String(i).padStart(5, '0')}:APA91bH-${'x'.repeat(140)}`
-  await registry.importTokens(Array.from({ length: TOKENS }, (_, i) => ({
-    token: tokenOf(i), platform: i % 2 === 0 ? 'android' : 'ios', monlist: '', intlist: '', pushstate: 'enabled', appversion: '1.6.009', invocations: { count: 0, at: month }, profile: null
-  })))
-  const config = {
-    ...ZMES_DEFAULTS,
-    fcm: { ...ZMES_DEFAULTS.fcm, fcm_v1_url: `${origin}/send_push`, fcm_v1_key: 'bench-key' },
-    customize: { ...ZMES_DEFAULTS.customize, timezone: 'UTC' }
+  for (let i = 0; i < TOKENS; i++) {
+    // FCM registration tokens are ~160 characters.
+    const token = `bench${String(i).padStart(5, '0')}:APA91b${'x'.repeat(140)}`
+    tokens[token] = { platform: i % 2 === 0 ? 'android' : 'ios', monlist: '', intlist: '', pushstate: 'enabled', appversion: '1.6.009', invocations: { count: 0, at: month } }
   }
-  const agent = createHttpAgent()
-  const fcm = await FcmChannel.create({ config: () => config, tokens: registry, control, dispatcher: agent, clock: systemClock, logger })
-  const directory = await WebhookDirectory.load(store)
-  for (let i = 0; i < WEBHOOKS; i++) {
-    directory.put(await store.createWebhook({
-      name: `bench-${i}`, active: true, url: `${origin}/hook/${i}`, batch_size: 1, send_attempts: 10, filters: {}, verbose: null,
-      secret: null, previous_secret: null, previous_secret_until: null, created_by: null
-    }, new Date()))
-  }
-  const webhooks = new WebhookChannel({
-    directory, catalog: await EntityCatalog.load(store), dispatcher: agent, clock: systemClock, timeoutMs: 10_000,
-    verboseDefault: false, publicBaseUrl: '', userAgent: 'herald-bench'
-  })
-  const events = new EngineEvents((err) => logger.error({ err }, 'listener'))
-  const engine = new DeliveryEngine({
-    store, channels: new Map([[fcm.name, fcm], [webhooks.name, webhooks]]), clock: systemClock, retryPolicy: new RetryPolicy(), events
-  })
-  await engine.start()
-  let lastDelivered = 0
-  let deliveredCount = 0
-  let failures = 0
-  events.on('delivery:sent', () => { deliveredCount++; lastDelivered = now() })
-  events.on('delivery:failed', () => { failures++ })
-  events.on('delivery:retry', () => { failures++ })
-
-  const rows = []
-  // Baseline: the transport alone. Same pool settings, same receiver, same bodies' size, no store.
-  {
-    const eventId = 'baseline'
-    const bare = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: CONNECTIONS, pipelining: 1 })
-    worker.postMessage({ cmd: 'arm', eventId, pushes: TOKENS, hooks: 0 })
-    const done = fromWorker('complete')
-    const t0 = now()
-    const body = (t) => JSON.stringify({ token: t, title: 'Front Door Alarm', body: 'Motion All at 10:15 AM, 12-Mar', sound: 'default', badge: 1, log_message_id: 'NONE', data: { mid: '3', eid: eventId, notification_foreground: 'true' }, android: { icon: 'ic_stat_notification', priority: 'high' } })
-    await Promise.all(Array.from({ length: TOKENS }, async (_, i) => {
-      const res = await request(`${origin}/send_push`, { dispatcher: bare, method: 'POST', body: body(tokenOf(i)), headers: { 'content-type': 'application/json', authorization: 'bench-key' } })
-      await res.body.dump()
-    }))
-    const { pushes } = await done
-    rows.push(figures('bare fan-out (baseline)', t0, pushes, [], NaN, now()))
-    await bare.close()
-  }
-
-  for (let n = 1; n <= ALARMS; n++) {
-    const eventId = String(900_000 + n)
-    const alarm = { monitor_id: 3, monitor_name: 'Front Door', event_id: Number(eventId), phase: 'start', cause: 'Motion All' }
-    const decidedAt = Date.now()
-    const data = encodeDecision(alarm, {
-      phase: 'start', cause: 'Motion All', notes: null, detection: [], hook: null, hookConfigured: false, userscript: null, frameType: null,
-      startHookResult: null, rules: { allowed: true, rulesObject: {}, rule: null, reason: 'bench' }, channels: {}, alarmSeq: 0, decidedAt
-    })
-    const id = `3/${eventId}/start`
-    const incoming = { type: 'alarm', id, key: `alarm:${id}${DECIDED_SUFFIX}`, transition: null, data, json: JSON.stringify(data) }
-    const decided = readDecidedAlarm({ ...incoming, seq: 0, receivedAt: decidedAt })
-    worker.postMessage({ cmd: 'arm', eventId, pushes: TOKENS, hooks: WEBHOOKS })
-    const done = fromWorker('complete')
-    const deliveredBefore = deliveredCount
-    const t0 = now()
-    const results = await store.ingest([incoming], () => [...directory.routes(incoming), ...fcm.routes(decided, Date.now())], Date.now())
-    const ingestMs = now() - t0
-    engine.enqueued(results)
-    const limit = new Promise((resolve) => setTimeout(() => resolve(null), ALARM_LIMIT_MS).unref())
-    const got = await Promise.race([done, limit])
-    const arrivals = got ?? await (async () => { worker.postMessage({ cmd: 'collect' }); return await fromWorker('partial') })()
-    const deadline = now() + 5000
-    while (deliveredCount - deliveredBefore < TOKENS + WEBHOOKS && now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2))
-    rows.push(figures(`alarm ${n}${n === 1 ? ' (cold)' : ''}`, t0, arrivals.pushes, arrivals.hooks, ingestMs, lastDelivered))
-  }
-
-  printTable(rows, { tokens: TOKENS, webhooks: WEBHOOKS, failures })
-  await engine.close()
-  await agent.close()
-  await store.close()
-  worker.postMessage({ cmd: 'close' })
-  rmSync(dataDir, { recursive: true, force: true })
-  clearTimeout(watchdog)
-  const complete = rows.every((r) => r.pushes === TOKENS)
-  process.exitCode = complete && failures === 0 ? 0 : 1
+  const file = join(dir, 'tokens.txt')
+  writeFileSync(file, JSON.stringify({ tokens }))
+  return file
 }
 
-function percentile (sorted, p) {
+function quantile (sorted, q) {
   if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
 }
 
-function figures (label, t0, pushes, hooks, ingestMs, deliveredAt) {
-  const lat = pushes.map((p) => p.at - t0).sort((a, b) => a - b)
-  const hookLat = hooks.map((h) => h.at - t0).sort((a, b) => a - b)
-  const lastArrival = Math.max(lat.at(-1) ?? NaN, hookLat.at(-1) ?? -Infinity)
-  return {
-    label,
-    pushes: pushes.length,
-    hooks: hooks.length,
-    ingestMs,
-    allArrivedMs: lastArrival,
-    allDeliveredMs: Number.isNaN(deliveredAt) ? NaN : deliveredAt - t0,
-    p50: percentile(lat, 50),
-    p99: percentile(lat, 99),
-    max: lat.at(-1) ?? NaN,
-    hookMax: hookLat.at(-1) ?? NaN
+/** Runs the scenario; returns the printable rows and whether every alarm reached everyone. */
+export async function fcmFanout () {
+  const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-bench-f-'))
+  const standIns = await startStandIns()
+  const ini = [
+    '[network]', 'address = 127.0.0.1', 'port = 0',
+    '[ssl]', 'enable = no',
+    '[customize]', 'tag_alarm_event_id = yes',
+    '[fcm]', 'enable = yes', `fcm_v1_url = http://127.0.0.1:${standIns.port}/send_push`, `fcm_v1_key = ${PROXY_KEY}`, `token_file = ${tokensFile(dir)}`,
+    '[targets]', ...Array.from({ length: TARGETS }, (_, i) => `t${i} = ntfy://127.0.0.1:${standIns.port}/topic${i}`)
+  ].join('\n')
+  const iniFile = join(dir, 'herald.ini')
+  writeFileSync(iniFile, ini)
+  const port = await freePort()
+  const herald = await startHerald({ dataDir: join(dir, 'data'), port, token: ADMIN, env: { HERALD_CONFIG: iniFile } })
+  const rows = []
+  let allOk = true
+  try {
+    const base = `http://127.0.0.1:${port}`
+    for (let n = 0; n < ALARMS; n++) {
+      const eid = 700000 + n
+      const cpu0 = cpuMs(herald.pid)
+      const t0 = performance.now()
+      const res = await fetch(`${base}/api/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Token ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'alarm', monitor_id: 1, monitor_name: 'Gate', event_id: eid, phase: 'start', cause: 'Motion All' })
+      })
+      const acked = performance.now() - t0
+      if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`)
+      const deadline = Date.now() + ALARM_LIMIT_MS
+      let a
+      for (;;) {
+        a = standIns.arrivals.get(String(eid)) ?? { pushes: [], notes: [] }
+        if (a.pushes.length >= TOKENS && a.notes.length >= TARGETS) break
+        if (Date.now() > deadline) break
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+      const ok = a.pushes.length >= TOKENS && a.notes.length >= TARGETS
+      allOk &&= ok
+      const lat = a.pushes.map((t) => t - t0).sort((x, y) => x - y)
+      const lastPush = lat.at(-1) ?? NaN
+      const lastNote = Math.max(...a.notes.map((t) => t - t0))
+      rows.push({
+        alarm: n + 1,
+        acked,
+        all: Math.max(lastPush, lastNote),
+        lastPush,
+        lastNote,
+        p50: quantile(lat, 0.5),
+        p99: quantile(lat, 0.99),
+        pushes: a.pushes.length,
+        notes: a.notes.length,
+        cpu: cpuMs(herald.pid) - cpu0,
+        ok
+      })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    rows.rss = memoryOf(herald.pid).rss
+  } finally {
+    await herald.stop()
+    standIns.server.close()
+    rmSync(dir, { recursive: true, force: true })
   }
+  return { rows, allOk }
 }
 
-function printTable (rows, { tokens, webhooks, failures }) {
-  const f = (v) => Number.isNaN(v) ? '—' : v.toFixed(1)
-  console.log(`\nFCM fan-out: one alarm → ${tokens} push tokens (proxy stand-in on loopback) + ${webhooks} webhooks; times in ms from the ingest call`)
-  console.log('| run | pushes | webhooks | ingest (routes + tx) | last arrival | last delivery recorded | push p50 | push p99 | push max | webhook max |')
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+export function formatFanout ({ rows, allOk }) {
+  const ms = (v) => Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'n/a'
+  const out = [`(f)  one alarm → ${TOKENS} FCM tokens (proxy) + ${TARGETS} ntfy targets, through herald serve:`]
   for (const r of rows) {
-    console.log(`| ${r.label} | ${r.pushes} | ${r.hooks} | ${f(r.ingestMs)} | ${f(r.allArrivedMs)} | ${f(r.allDeliveredMs)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.hookMax)} |`)
+    out.push(`     alarm ${r.alarm}: 202 in ${ms(r.acked)}; all delivered in ${ms(r.all)} (last push ${ms(r.lastPush)}, last target ${ms(r.lastNote)}); push p50 ${ms(r.p50)} p99 ${ms(r.p99)}; ${r.pushes}/${TOKENS} pushes, ${r.notes}/${TARGETS} targets; Herald CPU ${r.cpu} ms${r.ok ? '' : '  INCOMPLETE'}`)
   }
-  console.log(`failed or retried attempts: ${failures}`)
+  if (Number.isFinite(rows.rss)) out.push(`     Herald RSS after the run: ${(rows.rss / 1048576).toFixed(1)} MB`)
+  out.push(`     ${allOk ? 'every alarm reached every token and target' : 'SOME ALARMS DID NOT REACH EVERYONE'}`)
+  return out.join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const watchdog = setTimeout(() => { console.error('fcm-fanout: watchdog fired'); process.exit(2) }, WATCHDOG_MS)
+  watchdog.unref()
+  const result = await fcmFanout()
+  console.log(formatFanout(result))
+  process.exit(result.allOk ? 0 : 1)
 }

@@ -12,7 +12,8 @@
 // Environment knobs (all optional):
 //   BENCH_PHASES=a,b,b2,c,d,e run a subset (a: bare batch 1, b: Herald batch 1, b2: Herald batch 100,
 //                             c: latency at 1,000 events/s, d: RSS with 1M queued,
-//                             e: WebSocket fan-out of one alarm to 10,000 clients, bench/ws-fanout.mjs)
+//                             e: WebSocket fan-out of one alarm to 10,000 clients, bench/ws-fanout.mjs,
+//                             f: one alarm to 1,000 FCM tokens + 10 targets, bench/fcm-fanout.mjs)
 //   BENCH_SCALE=0.1           scale every event count (quick smoke runs; figures are then rougher)
 //   BENCH_PROFILE=1           run each Herald child under --cpu-prof and print where it spent time
 //   BENCH_DATA_DIR=/dev/shm   where Herald's temporary data folders go (default: the OS temp dir, i.e.
@@ -27,9 +28,10 @@ import { startReceiver } from './receiver.mjs'
 import { cpuMs, freePort, machineBusyMs, machineLoad, memoryOf, startForwarder, startHerald } from './processes.mjs'
 import { summarize } from './profile-summary.mjs'
 import { runWsFanout, wsFanoutDetails, wsFanoutRows } from './ws-fanout.mjs'
+import { fcmFanout, formatFanout } from './fcm-fanout.mjs'
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1)
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'a,b,b2,c,d,e').split(',').map((s) => s.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'a,b,b2,c,d,e,f').split(',').map((s) => s.trim()))
 const PROFILE = process.env.BENCH_PROFILE === '1'
 const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url))
 
@@ -60,7 +62,7 @@ const LOAD_AT_START = machineLoad()
 
 // Bounded in time whatever happens: figures so far are printed, children are killed on exit.
 // Phase e (WebSocket fan-out) is bounded at about 2 minutes on its own and adds that much.
-const WATCHDOG_MS = 330_000 + (PHASES.has('e') ? 120_000 : 0)
+const WATCHDOG_MS = 330_000 + (PHASES.has('e') ? 120_000 : 0) + (PHASES.has('f') ? 120_000 : 0)
 const results = new Map()
 const tmpDirs = []
 const watchdog = setTimeout(() => {
@@ -376,6 +378,8 @@ function printTable () {
     out.push(`       RSS idle ${fmtMB(d.idleRss)}, right after ingest ${fmtMB(d.rssBeforeGc)}, after GC ${fmtMB(d.rss)}, peak (VmHWM) ${fmtMB(d.hwm)}; V8 heap used ${fmtMB(d.heapUsed)} of ${fmtMB(d.heapTotal)}, external ${fmtMB(d.external)}; SQLite files: ${d.files}`)
   }
   if (e !== undefined) out.push(...wsFanoutDetails(e))
+  const f = results.get('f')
+  if (f !== undefined) out.push(formatFanout(f).split('\n').map((l) => `  ${l}`).join('\n'))
   out.push('  CPU: % of one core over the measured window: sut = the system under test (its own process), driver =')
   out.push('  the bench process (load generator + receiver), other = every other process on the machine. 100 % for')
   out.push('  sut or driver means that side was the bottleneck; other well above 0 means the figures are skewed.')
@@ -462,6 +466,7 @@ async function main () {
         }
       }
     })
+    await phase('f', async () => { results.set('f', await fcmFanout()) })
   } finally {
     await receiver.close()
   }
