@@ -37,6 +37,17 @@ function adminRoutes (): Route[] {
       { method: 'DELETE', path: `/api/v1/${entity}/1` }
     )
   }
+  routes.push(
+    { method: 'GET', path: '/api/v1/events/1' },
+    { method: 'GET', path: '/api/v1/rules' },
+    { method: 'PUT', path: '/api/v1/rules', body: { notifications: { monitors: {} } } },
+    { method: 'GET', path: '/api/v1/targets' },
+    { method: 'POST', path: '/api/v1/targets', body: { name: 'guarded', url: 'ntfy://alarms' } },
+    { method: 'GET', path: '/api/v1/targets/guarded' },
+    { method: 'PATCH', path: '/api/v1/targets/guarded', body: { active: false } },
+    { method: 'DELETE', path: '/api/v1/targets/guarded' },
+    { method: 'GET', path: '/api/v1/tokens' }
+  )
   return routes
 }
 
