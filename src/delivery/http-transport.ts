@@ -24,14 +24,15 @@ export async function postBytes (
   url: string,
   body: string,
   headers: Record<string, string>,
-  signal: AbortSignal
+  signal: AbortSignal,
+  keepBodyChars = KEPT_BODY_BYTES
 ): Promise<HttpResponseSummary & { readonly bodyText: string }> {
   const started = performance.now()
   const res = await request(url, { dispatcher, method: 'POST', body, headers, signal })
   let bodyText = ''
   // The body must be consumed for the socket to go back to the pool.
   for await (const chunk of res.body) {
-    if (bodyText.length < KEPT_BODY_BYTES) bodyText += (chunk as Buffer).toString('utf8', 0, Math.min((chunk as Buffer).length, KEPT_BODY_BYTES))
+    if (bodyText.length < keepBodyChars) bodyText += (chunk as Buffer).toString('utf8', 0, Math.min((chunk as Buffer).length, keepBodyChars))
   }
   const retryAfter = res.headers['retry-after']
   return {
@@ -39,6 +40,6 @@ export async function postBytes (
     statusText: '',
     retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
     latencyMs: performance.now() - started,
-    bodyText: bodyText.slice(0, KEPT_BODY_BYTES)
+    bodyText: bodyText.slice(0, keepBodyChars)
   }
 }

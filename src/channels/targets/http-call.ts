@@ -1,22 +1,11 @@
 import { STATUS_CODES } from 'node:http'
-import { toError } from '../../errors.js'
 import type { Outcome } from '../../delivery/contract.js'
-import { postBytes } from '../../delivery/http-transport.js'
-import { classifyError, parseRetryAfter } from '../../delivery/interceptors/classify-http.js'
+import { postAttempt, type HttpAnswer, type HttpAttempt } from '../../delivery/http-attempt.js'
+import { parseRetryAfter } from '../../delivery/interceptors/classify-http.js'
 import type { SendContext } from './service.js'
 
-/** A service's HTTP answer, read enough to classify it. */
-export interface HttpAnswer {
-  readonly statusCode: number
-  readonly retryAfter: string | undefined
-  /** The first KiB of the body. */
-  readonly bodyText: string
-  readonly latencyMs: number
-}
-
-export type HttpCallResult =
-  | { readonly kind: 'answer', readonly answer: HttpAnswer }
-  | { readonly kind: 'failed', readonly outcome: Outcome }
+export type { HttpAnswer } from '../../delivery/http-attempt.js'
+export type HttpCallResult = HttpAttempt
 
 /**
  * POSTs a body with one timeout per request. A timeout, a refused connection or a reset is a
@@ -29,26 +18,7 @@ export async function postService (
   body: string,
   headers: Record<string, string>
 ): Promise<HttpCallResult> {
-  // The webhook channel's pattern: one controller and one plain timer per request (cheaper than
-  // AbortSignal.timeout + AbortSignal.any, and undici's own timers are too coarse for tests).
-  const attempt = new AbortController()
-  let timedOut = false
-  const onAbort = (): void => { attempt.abort(ctx.signal.reason) }
-  if (ctx.signal.aborted) attempt.abort(ctx.signal.reason)
-  else ctx.signal.addEventListener('abort', onAbort, { once: true })
-  const timer = setTimeout(() => {
-    timedOut = true
-    attempt.abort(new Error('timeout'))
-  }, ctx.timeoutMs)
-  try {
-    const res = await postBytes(ctx.dispatcher, url, body, { 'user-agent': ctx.userAgent, ...headers }, attempt.signal)
-    return { kind: 'answer', answer: res }
-  } catch (err) {
-    return { kind: 'failed', outcome: classifyError(toError(err), url, ctx.timeoutMs, timedOut) }
-  } finally {
-    clearTimeout(timer)
-    ctx.signal.removeEventListener('abort', onAbort)
-  }
+  return await postAttempt(ctx.dispatcher, url, body, { 'user-agent': ctx.userAgent, ...headers }, { timeoutMs: ctx.timeoutMs, signal: ctx.signal })
 }
 
 export function postJson (ctx: SendContext, url: string, payload: unknown, headers: Record<string, string> = {}): Promise<HttpCallResult> {

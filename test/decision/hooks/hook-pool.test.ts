@@ -1,41 +1,11 @@
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { pino, type Logger } from 'pino'
 import { HookPool } from '../../../src/decision/hooks/hook-pool.js'
 import type { HookInvocation } from '../../../src/decision/hooks/hook-invocation.js'
-
-const FIXTURES = fileURLToPath(new URL('../../fixtures/hooks/', import.meta.url))
-const fixture = (name: string): string => join(FIXTURES, name)
-
-interface LogLine { level: number, msg: string, [key: string]: unknown }
-const WARN = 40
-
-function captureLogs (onLine?: (line: LogLine) => void): { logger: Logger, lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const logger = pino({ level: 'debug' }, {
-    write (chunk: string) {
-      const line = JSON.parse(chunk) as LogLine
-      lines.push(line)
-      onLine?.(line)
-    }
-  })
-  return { logger, lines }
-}
-
-function isGone (pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    return state === 'Z' || state === 'X'
-  } catch {
-    return true
-  }
-}
+import { captureLogs, fixture, isGone, WARN } from './support.js'
 
 function hook (command: string, eventId: number, args: string[] = []): HookInvocation {
   return { kind: 'start', command, args: [String(eventId), ...args], eventId: String(eventId), monitorId: '1' }

@@ -1,26 +1,12 @@
 import { test, describe, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, symlink, mkdir, access } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { runHookProcess, type HookProcessOptions } from '../../../src/decision/hooks/hook-process.js'
+import { fixture, isGone } from './support.js'
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures/hooks/', import.meta.url))
-const fixture = (name: string): string => join(FIXTURES, name)
 const FAST: HookProcessOptions = { timeoutMs: 300, killGraceMs: 100 }
-
-/** Gone: no /proc entry, or a zombie nobody has reaped yet (it runs nothing any more). */
-function isGone (pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    return state === 'Z' || state === 'X'
-  } catch {
-    return true
-  }
-}
 
 /** SIGKILL is asynchronous: give the kernel a moment, but never seconds. */
 async function waitGone (pid: number): Promise<boolean> {

@@ -1,8 +1,5 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { pino, type Logger } from 'pino'
 import { runHook } from '../../../src/decision/hooks/hook-run.js'
 import {
   endHookInvocation,
@@ -10,20 +7,7 @@ import {
   userScriptInvocation,
   type HookEventContext
 } from '../../../src/decision/hooks/hook-invocation.js'
-
-const FIXTURES = fileURLToPath(new URL('../../fixtures/hooks/', import.meta.url))
-const fixture = (name: string): string => join(FIXTURES, name)
-
-interface LogLine { level: number, msg: string, [key: string]: unknown }
-const WARN = 40
-
-function captureLogs (): { logger: Logger, lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const logger = pino({ level: 'debug' }, {
-    write (chunk: string) { lines.push(JSON.parse(chunk) as LogLine) }
-  })
-  return { logger, lines }
-}
+import { captureLogs, fixture, WARN } from './support.js'
 
 const EVENT: HookEventContext = { eventId: 33989, monitorId: 2, monitorName: 'Front door', eventPath: '/var/cache/zoneminder/events/2/2019-10-06/33989' }
 const FAST = { timeoutMs: 300, killGraceMs: 100 }
