@@ -1,0 +1,38 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { herald } from './run-cli.js'
+
+/*
+ * Bad channel and decision settings stop `herald serve` at start with exit code 1 and a message
+ * that names the option, instead of a server that silently never notifies.
+ */
+describe('herald serve refuses bad settings at start', { concurrency: 4 }, () => {
+  let dir: string
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'herald-refuse-')) })
+  after(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['an unknown time zone', '[customize]\ntimezone = Mars/Olympus_Mons\n', /customize\.timezone.*Mars\/Olympus_Mons/s],
+    ['an es_rules file that is not JSON', '[customize]\nes_rules = RULES\n', /customize\.es_rules.*line 2, column/s],
+    ['the shut-down legacy FCM API', '[fcm]\nuse_fcmv1 = no\n', /use_fcmv1/],
+    ['an FCM service-account file that does not exist', '[fcm]\nfcm_service_account_file = /nonexistent/sa.json\n', /fcm_service_account_file/],
+    ['an MQTT client certificate without its key', '[mqtt]\nenable = yes\ntls_cert = /etc/hostname\n', /\[mqtt\] tls_key|tls_key/],
+    ['a push target of an unknown kind', '[targets]\nphone = carrierpigeon://coop/1\n', /phone.*carrierpigeon/s],
+    ['a hook timeout of zero', '[hook]\nhook_timeout = 0\n', /hook_timeout.*must be an integer from 1 to 86400, got "0"/s]
+  ]
+
+  for (const [what, ini, message] of cases) {
+    it(`with ${what}`, async () => {
+      const rules = join(dir, `${what.replaceAll(' ', '-')}.json`)
+      writeFileSync(rules, '{\n  "notifications": {,\n}')
+      const file = join(dir, `${what.replaceAll(' ', '-')}.ini`)
+      writeFileSync(file, `[network]\naddress = 127.0.0.1\nport = 0\n[ssl]\nenable = no\n${ini.replace('RULES', rules)}`)
+      const r = await herald(['serve', '-c', file], { HERALD_DATA_DIR: join(dir, 'data'), HERALD_HTTP_PORT: '0', HERALD_HTTP_ADDRESS: '127.0.0.1', HERALD_ADMIN_TOKEN: 'x' })
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
+      assert.match(r.stderr, message)
+    })
+  }
+})
