@@ -50,7 +50,7 @@ export function normalizeEvent (raw: unknown, path = ''): NormalizeResult {
   const transition = (typeof rawTransition === 'string' ? rawTransition : null) as Transition | null
   const json = JSON.stringify(data)
   const id = eventId(type, data, json)
-  return { ok: true, event: { type, id, key: dedupeKey(type, id, transition, data), transition, data, json } }
+  return { ok: true, event: { type, id, key: dedupeKey(type, id, transition, data, json), transition, data, json } }
 }
 
 function eventId (type: EventType, data: JsonObject, json: string): string {
@@ -69,14 +69,20 @@ function eventId (type: EventType, data: JsonObject, json: string): string {
  * the id alone identifies them. Episodes and area activations are notified repeatedly for the same
  * object as they change, so the key includes what changes between notifications.
  */
-export function dedupeKey (type: EventType, id: string, transition: Transition | null, data: JsonObject): string {
+export function dedupeKey (type: EventType, id: string, transition: Transition | null, data: JsonObject, json = JSON.stringify(data)): string {
   switch (type) {
     case 'face_event':
     case 'body_event':
     case 'car_event':
     case 'counter_record':
-    case 'alarm':
       return `${type}:${id}`
+    case 'alarm':
+      // A source's own `id` may name the alarm rather than the message: its start and end are
+      // still two notifications, and each update a new one.
+      if (data.id === undefined || data.id === null) return `${type}:${id}`
+      return data.phase === 'update'
+        ? `${type}:${id}/update/${createHash('sha1').update(json).digest('hex').slice(0, 16)}`
+        : `${type}:${id}/${String(data.phase)}`
     case 'human_episode':
     case 'car_episode':
       return `${type}:${id}:${transition ?? ''}:${String(data.events_count ?? '')}`

@@ -179,6 +179,16 @@ describe('start and end decisions with hooks', () => {
     assert.equal(update?.record.channels.webhooks?.reason, 'update after the end of the alarm')
   })
 
+  test('a source id shared by the start and the end of an alarm does not make the end a duplicate', async () => {
+    const e = eid()
+    const [start, end] = await r.decide(
+      alarm(9, e, 'start', { id: `zm-${e}`, cause: 'person' }),
+      alarm(9, e, 'end', { id: `zm-${e}`, notes: 'person' })
+    )
+    assert.equal(start?.record.phase, 'start')
+    assert.equal(end?.record.phase, 'end')
+  })
+
   test('a hostile monitor name and cause reach the hook verbatim and run nothing', async () => {
     const marker = join(work, 'pwned')
     const name = `Front "door" $(touch ${marker}) \`touch ${marker}\`; touch ${marker}`
