@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { loadSettings, type LoadedSettings } from '../config/load.js'
-import { createHerald } from '../herald.js'
 import { ConfigError, HeraldError, toError, type FieldProblem } from '../errors.js'
 import { readZmesConfig } from '../config/zmes/read-zmes.js'
 import { ignoredOptionLines } from '../config/zmes/option-status.js'
 import { describeEffective } from '../config/zmes/describe.js'
 import { createLogger } from '../observability/logger.js'
-import { readConfiguredTargets } from '../channels/targets/index.js'
 import { HERALD_VERSION } from '../version.js'
 import { runTokensCommand } from './tokens-command.js'
 import { isParseError, usageError } from './usage.js'
@@ -84,7 +82,7 @@ async function main (argv: string[]): Promise<number> {
       process.stdout.write(`${HERALD_VERSION}\n`)
       return 0
     case 'check-config':
-      return checkConfig(positionals[1] !== undefined ? { file: positionals[1] } : options)
+      return await checkConfig(positionals[1] !== undefined ? { file: positionals[1] } : options)
     case 'serve':
       return await serve(options)
     default:
@@ -93,7 +91,7 @@ async function main (argv: string[]): Promise<number> {
 }
 
 /** `herald check-config [FILE]`: effective settings, secrets masked, every problem with its line. */
-function checkConfig (options: { file?: string }): number {
+async function checkConfig (options: { file?: string }): Promise<number> {
   let settings
   try {
     settings = loadSettings(options)
@@ -106,13 +104,15 @@ function checkConfig (options: { file?: string }): number {
   }
   const zmes = readZmesConfig(settings)
   const ignored = [...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]
-  const problems = [...zmes.problems, ...targetProblems(settings)]
+  const problems = [...zmes.problems, ...await targetProblems(settings)]
   process.stdout.write(describeEffective(settings, zmes.config, problems, ignored, { warnings: zmes.warnings }))
   return problems.length > 0 ? 1 : 0
 }
 
 /** The `[targets]` lines Herald would refuse at start. */
-function targetProblems (settings: LoadedSettings): readonly FieldProblem[] {
+async function targetProblems (settings: LoadedSettings): Promise<readonly FieldProblem[]> {
+  // Loaded on demand, like the server: `herald user`, `tokens` and `version` start without the channels.
+  const { readConfiguredTargets } = await import('../channels/targets/ini-targets.js')
   try {
     readConfiguredTargets(settings)
     return []
@@ -129,6 +129,7 @@ async function serve (options: { file?: string }): Promise<number> {
   const zmes = readZmesConfig(settings)
   for (const line of [...zmes.warnings, ...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]) logger.warn(line)
   if (zmes.problems.length > 0) throw new ConfigError(zmes.problems)
+  const { createHerald } = await import('../herald.js')
   const herald = await createHerald(settings.config, { logger, zmes: zmes.config, settings })
   if (herald.generatedAdminToken !== undefined) {
     // Printed once, on the first start; only a hash is stored.

@@ -64,12 +64,13 @@ async function spawnHerald (): Promise<RunningHerald> {
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 10_000
+  // A bound, not a wait: on a loaded 2-core machine tsx's first start can take several seconds.
+  const deadline = Date.now() + 30_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Herald exited with ${child.exitCode}:\n${output}`)
     const healthy = await fetch(`${url}/healthz`).then((r) => r.ok, () => false)
     if (healthy) return { child, url, output: () => output }
-    if (Date.now() > deadline) throw new Error(`Herald did not become healthy in 10 s:\n${output}`)
+    if (Date.now() > deadline) throw new Error(`Herald did not become healthy in 30 s:\n${output}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

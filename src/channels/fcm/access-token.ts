@@ -1,4 +1,3 @@
-import { SignJWT } from 'jose'
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
 import type { Clock } from '../../clock.js'
@@ -68,6 +67,8 @@ export class AccessTokenSource {
     const { account, clock, dispatcher, logger, timeoutMs } = this.#o
     const now = clock.now()
     const iat = Math.floor(now / 1000)
+    // Loaded with the first token: the proxy mode never needs jose.
+    const { SignJWT } = await import('jose')
     const assertion = await new SignJWT({ scope: FCM_SCOPE })
       .setProtectedHeader(account.keyId === undefined ? { alg: 'RS256', typ: 'JWT' } : { alg: 'RS256', typ: 'JWT', kid: account.keyId })
       .setIssuer(account.clientEmail)

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { connect, type MqttClient } from 'mqtt'
+import type { MqttClient } from 'mqtt'
 import { toError } from '../../errors.js'
 import type { MqttMessage } from './mqtt-message.js'
 import { availabilityTopic, brokerUrl, clientOptions, type ClientTuning, type MqttSettings } from './mqtt-settings.js'
@@ -31,6 +31,9 @@ export class BrokerConnection {
   readonly #o: BrokerConnectionOptions
   readonly #url: string
   #client: MqttClient | undefined
+  /** Set by start(): mqtt.js is loaded then, so Herald without MQTT never loads it. */
+  #starting: Promise<void> | undefined
+  #closed = false
   /** The last connection error, logged once (a dead broker would otherwise log every reconnect). */
   #lastError: string | undefined
   #wasConnected = false
@@ -52,9 +55,13 @@ export class BrokerConnection {
 
   /** Starts connecting and returns at once: a broker that is down must not hold up Herald's start. */
   start (): void {
-    if (this.#client !== undefined) return
+    this.#starting ??= import('mqtt').then(({ connect }) => {
+      if (!this.#closed) this.#connect(connect(clientOptions(this.#o.settings, this.#o)))
+    }, (err: unknown) => { this.#o.logger.error({ err: toError(err) }, 'mqtt: cannot load the MQTT client') })
+  }
+
+  #connect (client: MqttClient): void {
     const { settings, logger } = this.#o
-    const client = connect(clientOptions(settings, this.#o))
     this.#client = client
     const login = settings.login === null ? '' : ` as ${settings.login.username}`
     client.on('connect', () => {
@@ -136,6 +143,8 @@ export class BrokerConnection {
 
   /** Publishes `offline` (retained) when connected, then disconnects cleanly; bounded in time. */
   async close (): Promise<void> {
+    this.#closed = true
+    await this.#starting
     const client = this.#client
     if (client === undefined) return
     this.#client = undefined

@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import { toError } from '../../errors.js'
 import type { Outcome } from '../../delivery/contract.js'
 import { TargetUrlProblem, checkOptions, clip, flagOption, hostPort, maskedUrl, type AppriseUrl } from './apprise-url.js'
@@ -84,7 +84,7 @@ export class EmailTarget implements ServiceTarget {
   async send (m: TargetMessage, ctx: SendContext): Promise<SendResult> {
     const started = ctx.now()
     try {
-      const info = await this.#transporter(ctx.timeoutMs).sendMail({ from: this.from, to: [...this.to], ...this.mail(m), signal: ctx.signal })
+      const info = await (await this.#transporter(ctx.timeoutMs)).sendMail({ from: this.from, to: [...this.to], ...this.mail(m), signal: ctx.signal })
       // Some recipients refused and others accepted: the message went out, a retry would repeat it.
       return { outcome: { kind: 'delivered', statusCode: smtpCode(info.response) ?? 250, latencyMs: ctx.now() - started } }
     } catch (err) {
@@ -97,7 +97,10 @@ export class EmailTarget implements ServiceTarget {
     this.#transport = undefined
   }
 
-  #transporter (timeoutMs: number): Transporter {
+  async #transporter (timeoutMs: number): Promise<Transporter> {
+    if (this.#transport !== undefined) return this.#transport
+    // Loaded with the first e-mail: Herald without an e-mail target never pays for nodemailer.
+    const { createTransport } = await import('nodemailer')
     this.#transport ??= createTransport({
       host: this.host,
       port: this.port,
