@@ -81,119 +81,70 @@ export class AlarmDecider {
 
   async decide (input: DecisionInput): Promise<Decision> {
     const config = this.#o.config()
-    const d = input.alarm.data
-    const phase = d.phase as DecidedPhase
-    const monitorId = String(d.monitor_id)
-    const eventId = String(d.event_id)
-    const name = typeof d.monitor_name === 'string' ? d.monitor_name : `Monitor ${monitorId}`
-    const eventPath = typeof d.event_path === 'string' ? d.event_path : null
-    const label = `event ${eventId} of monitor ${monitorId}`
-    const context: HookEventContext = { eventId, monitorId, monitorName: name, eventPath }
-    const pass = { passImagePath: config.hook.hook_pass_image_path }
-    const rawCause = typeof d.cause === 'string' ? d.cause : typeof d.notes === 'string' ? d.notes : ''
-    const notes = typeof d.notes === 'string' ? d.notes : null
-
-    let cause = rawCause
-    let decidedNotes = notes
-    // A source may have detected already (Frigate, an analytics engine): its detection stands
-    // unless a hook's replaces it.
-    let detection: JsonValue = d.detection ?? []
-    let hook: HookRecord | null = null
-    let userscript: HookRecord | null = null
-    let hookConfigured = false
-    let hookResult = 0
-    const notices: string[] = []
-    const skipped = config.general.skip_monitors.includes(Number(monitorId))
-
-    if (phase === 'start' && !skipped) {
-      const command = config.customize.use_hooks ? nonEmpty(config.hook.event_start_hook) : undefined
-      hookConfigured = command !== undefined
-      if (command !== undefined && config.hook.hook_skip_monitors.includes(Number(monitorId))) {
-        notices.push('start hook skipped (hook_skip_monitors): success')
-      } else if (command !== undefined) {
-        const run = await this.#o.hooks.run(startHookInvocation(command, context, rawCause, pass))
-        hook = hookRecord(run)
-        hookResult = hook.result
-        userscript = await this.#userscript('start', run, context, config)
-        if (config.hook.use_hook_description && hook.result === 0) {
-          // zmES §9.3: Cause = text + ' ' + cause, DetectionJson = the hook's JSON, Notes prefixed.
-          cause = joinText(hook.text, rawCause)
-          detection = hook.detection
-          decidedNotes = joinText(hook.text, notes ?? '')
-        }
-      }
-    } else if (phase === 'end' && !skipped) {
-      const command = config.customize.use_hooks ? nonEmpty(config.hook.event_end_hook) : undefined
-      hookConfigured = command !== undefined
-      // The end hook gets ZoneMinder's Notes; when they lost the start hook's text, zmES prepends it again.
-      let endNotes = notes ?? rawCause
-      const startText = input.start !== undefined ? startHookText(input.startRecord) : undefined
-      if (config.hook.use_hook_description && startText !== undefined && startText !== '' && !endNotes.includes('detected:')) {
-        endNotes = joinText(startText, endNotes)
-      }
-      cause = endNotes
-      decidedNotes = notes === null ? null : endNotes
-      if (command !== undefined && config.hook.hook_skip_monitors.includes(Number(monitorId))) {
-        notices.push('end hook skipped (hook_skip_monitors): success')
-      } else if (command !== undefined) {
-        const run = await this.#o.hooks.run(endHookInvocation(command, context, endNotes, pass))
-        hook = hookRecord(run)
-        hookResult = hook.result
-        userscript = await this.#userscript('end', run, context, config)
-        // zmES §9.3: the end cause is the end hook's text. zmES then prepends the same text once
-        // more with use_hook_description (quirk 9, the doubled text): Herald writes it once.
-        if (hook.text !== '') cause = hook.text
-        if (config.hook.use_hook_description && hook.result === 0 && hook.text.includes('detected:')) {
-          detection = hook.detection
-          decidedNotes = endNotes.includes(hook.text) ? endNotes : joinText(hook.text, endNotes)
-        }
-      }
-      if (input.start === undefined) notices.push('end without a start: decided on its own')
-    }
-
-    const frameType = frameTypeOf(hook, detection)
+    const alarm = readAlarm(input)
+    const skipped = config.general.skip_monitors.includes(Number(alarm.monitorId))
+    const hooked = skipped || alarm.phase === 'update'
+      ? unhooked(alarm)
+      : alarm.phase === 'start' ? await this.#startHook(alarm, config) : await this.#endHook(alarm, input, config)
+    if (alarm.phase === 'end' && input.start === undefined) hooked.notices.push('end without a start: decided on its own')
     const startResult = input.start?.hookResult ?? null
-    const alarm: DecidedAlarm = {
-      monitorId,
-      monitorName: name,
-      eventId,
-      phase,
-      cause,
-      notes: decidedNotes,
-      detection,
-      hookResult,
-      hookConfigured,
-      frameType,
-      rulesObject: {},
-      eventPath,
-      alarmSeq: input.alarm.seq,
-      decidedAt: input.now
-    }
 
-    // Rules see the start cause; for an end, the end's if only that one carries a detection (§7).
     let rules: RulesRecord = { allowed: true, rulesObject: {}, rule: null, reason: 'not evaluated' }
     let blocked: string | undefined
     if (skipped) {
       blocked = 'monitor is in skip_monitors'
-    } else if (phase === 'update' && input.ended) {
+    } else if (alarm.phase === 'update' && input.ended) {
       blocked = 'update after the end of the alarm'
-    } else if (phase === 'end' && config.hook.event_end_notify_if_start_success && startResult !== null && startResult !== 0) {
+    } else if (alarm.phase === 'end' && config.hook.event_end_notify_if_start_success && startResult !== null && startResult !== 0) {
       blocked = `start hook failed (${startResult}) and event_end_notify_if_start_success is on`
     } else {
-      let rulesCause = cause
-      if (phase === 'end') {
-        const startCause = input.start?.cause ?? ''
-        rulesCause = startCause.includes('detected:') || !cause.includes('detected:') ? (startCause === '' ? cause : startCause) : cause
-      }
-      rules = this.#o.rules.evaluate({ monitorId, cause: rulesCause, at: input.now })
+      rules = this.#o.rules.evaluate({ monitorId: alarm.monitorId, cause: rulesCause(alarm.phase, hooked.cause, input.start?.cause), at: input.now })
       if (!rules.allowed) blocked = `rules: ${rules.reason}`
     }
-    const decided: DecidedAlarm = { ...alarm, rulesObject: rules.rulesObject }
+
+    const hookResult = hooked.hook?.result ?? 0
+    const decided: DecidedAlarm = {
+      monitorId: alarm.monitorId,
+      monitorName: alarm.name,
+      eventId: alarm.eventId,
+      phase: alarm.phase,
+      cause: hooked.cause,
+      notes: hooked.notes,
+      detection: hooked.detection,
+      hookResult,
+      hookConfigured: hooked.configured,
+      frameType: frameTypeOf(hooked.hook, hooked.detection),
+      rulesObject: rules.rulesObject,
+      eventPath: alarm.eventPath,
+      alarmSeq: input.alarm.seq,
+      decidedAt: input.now
+    }
+    const record = (channels: Readonly<Record<string, ChannelVerdict>>): DecisionRecord => ({
+      phase: alarm.phase,
+      cause: hooked.cause,
+      notes: hooked.notes,
+      detection: hooked.detection,
+      hook: hooked.hook,
+      hookConfigured: hooked.configured,
+      userscript: hooked.userscript,
+      frameType: decided.frameType,
+      startHookResult: startResult,
+      rules,
+      channels,
+      alarmSeq: input.alarm.seq,
+      decidedAt: input.now
+    })
+    const updateId = alarm.phase === 'update' ? input.alarm.id : undefined
+    const build = (rec: DecisionRecord): IncomingEvent => {
+      const data = encodeDecision(withoutEnvelope(input.alarm.data), rec)
+      const id = `${alarm.monitorId}/${alarm.eventId}/${alarm.phase}${updateId !== undefined ? `/${updateId}` : ''}`
+      return { type: 'alarm', id, key: decisionKey(alarm.monitorId, alarm.eventId, alarm.phase, updateId), transition: null, data, json: JSON.stringify(data) }
+    }
 
     // Each channel: on at all, then §10.1, then its recipients (per-recipient filters are the channel's).
     const channels: Record<string, ChannelVerdict> = {}
     const routes: Route[] = []
-    const facts = { phase, hookConfigured, hookResult }
+    const facts = { phase: alarm.phase, hookConfigured: hooked.configured, hookResult }
     const consider = (name: ZmesChannel, enabled: boolean, recipients: () => readonly Route[]): void => {
       if (!enabled) { channels[name] = { told: false, reason: 'disabled', recipients: 0 }; return }
       if (blocked !== undefined) { channels[name] = { told: false, reason: blocked, recipients: 0 }; return }
@@ -206,36 +157,67 @@ export class AlarmDecider {
         : { told: false, reason: `${ruling.reason}, but no recipient wants it`, recipients: 0 }
     }
     for (const r of this.#o.recipients) consider(r.channel, r.enabled(), () => r.routes(decided, input.now))
-    const updateId = phase === 'update' ? input.alarm.id : undefined
-    const id = `${monitorId}/${eventId}/${phase}${updateId !== undefined ? `/${updateId}` : ''}`
-    const key = decisionKey(monitorId, eventId, phase, updateId)
-    const build = (rec: DecisionRecord): IncomingEvent => {
-      const data = encodeDecision(withoutEnvelope(d), rec)
-      return { type: 'alarm', id, key, transition: null, data, json: JSON.stringify(data) }
-    }
     // Webhook filters (cause_regex, labels_in…) see the decided cause and detection.
-    const draft: DecisionRecord = { phase, cause, notes: decidedNotes, detection, hook, hookConfigured, userscript, frameType, startHookResult: startResult, rules, channels: {}, alarmSeq: input.alarm.seq, decidedAt: input.now }
-    const forWebhooks = build(draft)
+    const forWebhooks = build(record({}))
     consider('webhooks', true, () => this.#o.webhooks(forWebhooks))
 
-    const record: DecisionRecord = {
-      phase,
-      cause,
-      notes: decidedNotes,
-      detection,
-      hook,
-      hookConfigured,
-      userscript,
-      frameType,
-      startHookResult: startResult,
-      rules,
-      channels,
-      alarmSeq: input.alarm.seq,
-      decidedAt: input.now
+    const final = record(channels)
+    const event = build(final)
+    if (decidedFromData(event.data) === undefined) throw new Error(`decision of event ${alarm.eventId} of monitor ${alarm.monitorId} does not read back`)
+    return { event, alarm: decided, record: final, routes, logLine: describeDecision(decided, final, hooked.notices) }
+  }
+
+  /** zmES §9.1 step 1 and §9.3 at the start. */
+  async #startHook (alarm: AlarmFacts, config: ZmesConfig): Promise<Hooked> {
+    const out = unhooked(alarm)
+    const command = config.customize.use_hooks ? nonEmpty(config.hook.event_start_hook) : undefined
+    if (command === undefined) return out
+    out.configured = true
+    if (config.hook.hook_skip_monitors.includes(Number(alarm.monitorId))) {
+      out.notices.push('start hook skipped (hook_skip_monitors): success')
+      return out
     }
-    const event = build(record)
-    if (decidedFromData(event.data) === undefined) throw new Error(`decision of ${label} does not read back`)
-    return { event, alarm: decided, record, routes, logLine: describeDecision(decided, record, notices) }
+    const run = await this.#o.hooks.run(startHookInvocation(command, alarm.context, alarm.cause, { passImagePath: config.hook.hook_pass_image_path }))
+    out.hook = hookRecord(run)
+    out.userscript = await this.#userscript('start', run, alarm.context, config)
+    if (config.hook.use_hook_description && run.result === 0) {
+      // zmES §9.3: Cause = text + ' ' + cause, DetectionJson = the hook's JSON, Notes prefixed.
+      out.cause = joinText(run.text, alarm.cause)
+      out.detection = run.detection
+      out.notes = joinText(run.text, alarm.notes ?? '')
+    }
+    return out
+  }
+
+  /** zmES §9.1 step 3 and §9.3 at the end. */
+  async #endHook (alarm: AlarmFacts, input: DecisionInput, config: ZmesConfig): Promise<Hooked> {
+    const out = unhooked(alarm)
+    // The end hook gets ZoneMinder's Notes; when they lost the start hook's text, zmES prepends it again.
+    let endNotes = alarm.notes ?? alarm.cause
+    const startText = input.start !== undefined ? startHookText(input.startRecord) : undefined
+    if (config.hook.use_hook_description && startText !== undefined && startText !== '' && !endNotes.includes('detected:')) {
+      endNotes = joinText(startText, endNotes)
+    }
+    out.cause = endNotes
+    out.notes = alarm.notes === null ? null : endNotes
+    const command = config.customize.use_hooks ? nonEmpty(config.hook.event_end_hook) : undefined
+    if (command === undefined) return out
+    out.configured = true
+    if (config.hook.hook_skip_monitors.includes(Number(alarm.monitorId))) {
+      out.notices.push('end hook skipped (hook_skip_monitors): success')
+      return out
+    }
+    const run = await this.#o.hooks.run(endHookInvocation(command, alarm.context, endNotes, { passImagePath: config.hook.hook_pass_image_path }))
+    out.hook = hookRecord(run)
+    out.userscript = await this.#userscript('end', run, alarm.context, config)
+    // zmES §9.3: the end cause is the end hook's text. zmES then prepends the same text once more
+    // with use_hook_description (quirk 9, the doubled text): Herald writes it once.
+    if (run.text !== '') out.cause = run.text
+    if (config.hook.use_hook_description && run.result === 0 && run.text.includes('detected:')) {
+      out.detection = run.detection
+      out.notes = endNotes.includes(run.text) ? endNotes : joinText(run.text, endNotes)
+    }
+    return out
   }
 
   async #userscript (phase: 'start' | 'end', hook: HookRun, context: HookEventContext, config: ZmesConfig): Promise<HookRecord | null> {
@@ -244,6 +226,61 @@ export class AlarmDecider {
     const run = await this.#o.hooks.run(userScriptInvocation(command, phase, hook, context, { passImagePath: config.hook.hook_pass_image_path }))
     return hookRecord(run)
   }
+}
+
+/** The raw alarm's fields a decision reads. */
+interface AlarmFacts {
+  readonly phase: DecidedPhase
+  readonly monitorId: string
+  readonly eventId: string
+  readonly name: string
+  readonly cause: string
+  readonly notes: string | null
+  /** A source may have detected already (Frigate, an analytics engine): it stands unless a hook's replaces it. */
+  readonly detection: JsonValue
+  readonly eventPath: string | null
+  readonly context: HookEventContext
+}
+
+/** What the phase's hook made of the alarm. */
+interface Hooked {
+  cause: string
+  notes: string | null
+  detection: JsonValue
+  hook: HookRecord | null
+  userscript: HookRecord | null
+  /** `use_hooks` on and the phase's hook set (a hook_skip_monitors monitor counts: its result is 0). */
+  configured: boolean
+  readonly notices: string[]
+}
+
+function readAlarm (input: DecisionInput): AlarmFacts {
+  const d = input.alarm.data
+  const monitorId = String(d.monitor_id)
+  const eventId = String(d.event_id)
+  const name = typeof d.monitor_name === 'string' ? d.monitor_name : `Monitor ${monitorId}`
+  const eventPath = typeof d.event_path === 'string' ? d.event_path : null
+  return {
+    phase: d.phase as DecidedPhase,
+    monitorId,
+    eventId,
+    name,
+    cause: typeof d.cause === 'string' ? d.cause : typeof d.notes === 'string' ? d.notes : '',
+    notes: typeof d.notes === 'string' ? d.notes : null,
+    detection: d.detection ?? [],
+    eventPath,
+    context: { eventId, monitorId, monitorName: name, eventPath }
+  }
+}
+
+function unhooked (alarm: AlarmFacts): Hooked {
+  return { cause: alarm.cause, notes: alarm.notes, detection: alarm.detection, hook: null, userscript: null, configured: false, notices: [] }
+}
+
+/** §7: rules match the start cause; for an end, the end's when only that one carries a detection. */
+function rulesCause (phase: DecidedPhase, cause: string, startCause: string | undefined): string {
+  if (phase !== 'end' || startCause === undefined || startCause === '') return cause
+  return !startCause.includes('detected:') && cause.includes('detected:') ? cause : startCause
 }
 
 function hookRecord (run: HookRun): HookRecord {
