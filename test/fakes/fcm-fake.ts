@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http'
+import { bufferedServer, closeNow, listenOnLoopback } from '../helpers/loopback-http.js'
 import { jwtVerify } from 'jose'
 import { checkSendRequest, type FieldViolation } from './fcm-message-shape.js'
 import type { TestServiceAccount } from './fcm-service-account.js'
@@ -145,34 +145,21 @@ export class FcmFake {
   }
 
   async listen (port = this.#port): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8')
-        let json: unknown
-        try { json = JSON.parse(body) } catch { json = undefined }
-        const request: FakeRequest = { path: req.url ?? '', headers: req.headers, body, json, at: Date.now(), status: 0 }
-        void this.#route(request, res).then(() => {
-          for (const w of [...this.#waiters]) w()
-        })
+    const server = bufferedServer(({ incoming: req, body, json }, res) => {
+      const request: FakeRequest = { path: req.url ?? '', headers: req.headers, body, json, at: Date.now(), status: 0 }
+      void this.#route(request, res).then(() => {
+        for (const w of [...this.#waiters]) w()
       })
     })
     server.keepAliveTimeout = 60_000
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => resolve())
-    })
+    this.#port = await listenOnLoopback(server, port)
     this.#server = server
-    this.#port = (server.address() as AddressInfo).port
   }
 
   async stop (): Promise<void> {
     const server = this.#server
     this.#server = undefined
-    if (server === undefined) return
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await closeNow(server)
   }
 
   async #route (req: FakeRequest, res: ServerResponse): Promise<void> {

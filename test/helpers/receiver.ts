@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http'
+import { bufferedServer, closeNow, listenOnLoopback } from './loopback-http.js'
 
 export interface ReceivedRequest {
   readonly method: string
@@ -45,26 +45,15 @@ export class Receiver {
   }
 
   async listen (port = this.#port): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8')
-        let json: unknown
-        try { json = JSON.parse(body) } catch { json = undefined }
-        const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, at: Date.now() }
-        this.requests.push(received)
-        this.#notify()
-        void this.respond(received, res)
-      })
+    const server = bufferedServer(({ incoming: req, body, json }, res) => {
+      const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json, at: Date.now() }
+      this.requests.push(received)
+      this.#notify()
+      void this.respond(received, res)
     })
     server.keepAliveTimeout = 60_000
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => resolve())
-    })
+    this.#port = await listenOnLoopback(server, port)
     this.#server = server
-    this.#port = (server.address() as AddressInfo).port
   }
 
   /** Resolves once at least `count` requests have arrived (or rejects after timeoutMs). */
@@ -88,9 +77,7 @@ export class Receiver {
   async stop (): Promise<void> {
     const server = this.#server
     this.#server = undefined
-    if (server === undefined) return
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await closeNow(server)
   }
 
   #notify (): void {

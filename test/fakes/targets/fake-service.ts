@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders, Server } from 'node:http'
+import { bufferedServer, closeNow, listenOnLoopback } from '../../helpers/loopback-http.js'
 
 /** One request as a fake service saw it. */
 export interface FakeRequest {
@@ -74,45 +74,34 @@ export abstract class FakeService {
   }
 
   async start (port = this.#port): Promise<this> {
-    const server = createServer((incoming, res) => {
-      const chunks: Buffer[] = []
-      incoming.on('data', (c: Buffer) => chunks.push(c))
-      incoming.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8')
-        let json: unknown
-        try { json = JSON.parse(body) } catch { json = undefined }
-        const url = new URL(incoming.url ?? '/', 'http://fake')
-        const req: FakeRequest = { method: incoming.method ?? '', url: incoming.url ?? '', path: url.pathname, query: url.searchParams, headers: incoming.headers, body, json }
-        this.requests.push(req)
-        let answer = this.check(req)
+    const server = bufferedServer(({ incoming, body, json }, res) => {
+      const url = new URL(incoming.url ?? '/', 'http://fake')
+      const req: FakeRequest = { method: incoming.method ?? '', url: incoming.url ?? '', path: url.pathname, query: url.searchParams, headers: incoming.headers, body, json }
+      this.requests.push(req)
+      let answer = this.check(req)
+      if (answer === undefined) {
+        const scripted = this.#failures.shift()
+        answer = scripted === 'success' ? undefined : scripted
         if (answer === undefined) {
-          const scripted = this.#failures.shift()
-          answer = scripted === 'success' ? undefined : scripted
-          if (answer === undefined) {
-            answer = this.success(req)
-            this.accepted.push(req)
-          }
+          answer = this.success(req)
+          this.accepted.push(req)
         }
-        const headers: Record<string, string> = { ...answer.headers }
-        let text = ''
-        if (typeof answer.body === 'string') {
-          text = answer.body
-          headers['content-type'] ??= 'text/plain; charset=utf-8'
-        } else if (answer.body !== undefined) {
-          text = JSON.stringify(answer.body)
-          headers['content-type'] ??= 'application/json'
-        }
-        res.writeHead(answer.status, headers)
-        res.end(text)
-        this.#notify()
-      })
+      }
+      const headers: Record<string, string> = { ...answer.headers }
+      let text = ''
+      if (typeof answer.body === 'string') {
+        text = answer.body
+        headers['content-type'] ??= 'text/plain; charset=utf-8'
+      } else if (answer.body !== undefined) {
+        text = JSON.stringify(answer.body)
+        headers['content-type'] ??= 'application/json'
+      }
+      res.writeHead(answer.status, headers)
+      res.end(text)
+      this.#notify()
     })
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => resolve())
-    })
+    this.#port = await listenOnLoopback(server, port)
     this.#server = server
-    this.#port = (server.address() as AddressInfo).port
     return this
   }
 
@@ -120,9 +109,7 @@ export abstract class FakeService {
   async stop (): Promise<void> {
     const server = this.#server
     this.#server = undefined
-    if (server === undefined) return
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await closeNow(server)
   }
 
   /** Resolves once `count` requests in all have arrived. */
