@@ -206,7 +206,11 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     return routes
   }
   const ingestor = new Ingestor(store, router, engine, clock)
-  const metrics = createMetrics(events, engine, ingestor)
+  const metrics = createMetrics(events, engine, ingestor, {
+    // Push tokens and per-alarm lanes are summed per channel: /metrics has no token.
+    targetLabel: (channel, target) => channels.get(channel)?.transientLanes === true ? '*' : target,
+    hooks
+  })
   logDeliveries(events, logger.child({ component: 'delivery' }), (channel, target) => channels.get(channel)?.displayTarget?.(target) ?? target)
 
   const api = await buildApi({

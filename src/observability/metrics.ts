@@ -3,8 +3,28 @@ import type { DeliveryEngine } from '../delivery/engine.js'
 import type { EngineEvents } from '../delivery/engine-events.js'
 import type { Ingestor } from '../sources/ingest.js'
 
-/** Prometheus metrics, fed by engine and ingest events only. */
-export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ingestor: Ingestor): Registry {
+/** The hook pool's counters (src/decision/hooks/hook-pool.ts). */
+export interface HookCounters {
+  readonly running: number
+  readonly queued: number
+  readonly startedTotal: number
+  readonly timedOutTotal: number
+  readonly rejectedTotal: number
+}
+
+export interface MetricsSources {
+  /**
+   * The `target` / `lane` label of a recipient. Recipients that are secrets or unbounded (push
+   * tokens, one lane per alarm) must come back aggregated: /metrics is unauthenticated, and one
+   * series per token or alarm would grow without end.
+   */
+  readonly targetLabel?: (channel: string, target: string) => string
+  readonly hooks?: HookCounters
+}
+
+/** Prometheus metrics, fed by engine and ingest events, and the hook pool's counters. */
+export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ingestor: Ingestor, sources: MetricsSources = {}): Registry {
+  const label = sources.targetLabel ?? ((_channel: string, target: string) => target)
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'herald_' })
 
@@ -35,7 +55,16 @@ export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ing
     registers: [registry],
     collect () {
       this.reset()
-      for (const [lane, depth] of engine.depths()) this.set({ channel: lane.slice(0, lane.indexOf(':')), lane }, depth)
+      const sums = new Map<string, { channel: string, depth: number }>()
+      for (const [lane, depth] of engine.depths()) {
+        const i = lane.indexOf(':')
+        const channel = i === -1 ? lane : lane.slice(0, i)
+        const shown = `${channel}:${label(channel, lane.slice(i + 1))}`
+        const sum = sums.get(shown) ?? { channel, depth: 0 }
+        sum.depth += depth
+        sums.set(shown, sum)
+      }
+      for (const [lane, { channel, depth }] of sums) this.set({ channel, lane }, depth)
     }
   })
   const ingested = new Counter({
@@ -52,15 +81,15 @@ export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ing
   })
 
   events.on('delivery:sent', ({ batch, outcome, at }) => {
-    deliveries.inc({ channel: batch.channel, target: batch.target, outcome: 'ok' }, batch.items.length)
+    deliveries.inc({ channel: batch.channel, target: label(batch.channel, batch.target), outcome: 'ok' }, batch.items.length)
     if (outcome.kind === 'delivered') attemptLatency.observe({ channel: batch.channel }, outcome.latencyMs / 1000)
     for (const item of batch.items) endToEnd.observe({ channel: batch.channel }, Math.max(0, at - item.event.receivedAt) / 1000)
   })
   events.on('delivery:retry', ({ batch }) => {
-    deliveries.inc({ channel: batch.channel, target: batch.target, outcome: 'retry' }, batch.items.length)
+    deliveries.inc({ channel: batch.channel, target: label(batch.channel, batch.target), outcome: 'retry' }, batch.items.length)
   })
   events.on('delivery:failed', ({ batch }) => {
-    if (batch.items.length > 0) deliveries.inc({ channel: batch.channel, target: batch.target, outcome: 'failed' }, batch.items.length)
+    if (batch.items.length > 0) deliveries.inc({ channel: batch.channel, target: label(batch.channel, batch.target), outcome: 'failed' }, batch.items.length)
   })
   ingestor.onIngested((results, incoming) => {
     for (let i = 0; i < results.length; i++) {
@@ -69,5 +98,16 @@ export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ing
       else ingested.inc({ type })
     }
   })
+  const hooks = sources.hooks
+  if (hooks !== undefined) {
+    const gauge = (name: string, help: string, read: () => number): void => {
+      new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
+    }
+    gauge('herald_hooks_running', 'Hook processes running now', () => hooks.running)
+    gauge('herald_hooks_queued', 'Hooks waiting for a max_parallel_hooks slot', () => hooks.queued)
+    gauge('herald_hooks_started', 'Hook processes started since Herald started', () => hooks.startedTotal)
+    gauge('herald_hooks_timed_out', 'Hooks killed by hook_timeout since Herald started', () => hooks.timedOutTotal)
+    gauge('herald_hooks_rejected', 'Hooks not run because the queue was full, since Herald started', () => hooks.rejectedTotal)
+  }
   return registry
 }

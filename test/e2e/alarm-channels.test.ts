@@ -137,6 +137,14 @@ describe('one alarm, every channel', () => {
     assert.equal(delivered?.cause, '[a] detected:person:97% Motion All person')
     assert.equal(delivered?.decision.channels.fcm.told, true)
     phone.close()
+
+    // /metrics has no token: push lanes are summed per channel; the hook pool is measured.
+    const scrape = async (): Promise<string> => (await h.herald.api.inject({ method: 'GET', url: '/metrics' })).body
+    const pushCounted = /herald_deliveries_total\{channel="fcm",target="\*",outcome="ok"\} 1/
+    await waitFor('the push to be counted', async () => pushCounted.test(await scrape()))
+    const metrics = await scrape()
+    assert.ok(!metrics.includes('phone-token'), 'no push token in /metrics')
+    assert.match(metrics, /herald_hooks_started \d+/)
   })
 
   test('a failing push script is retried through the engine until it succeeds', async () => {

@@ -51,6 +51,8 @@ const DEFAULTS = { timeoutMs: 10_000, maxAttempts: 10 }
 export class FcmChannel implements Channel, AlarmRecipients {
   readonly name = FCM_CHANNEL
   readonly channel = 'fcm' as const
+  /** One lane per token: forgotten when empty, so a thousand tokens do not stay in memory. */
+  readonly transientLanes = true
   readonly #o: FcmChannelOptions
   readonly #sender: PushSender | undefined
   /** Why the channel cannot push (its settings were refused while `[fcm] enable` was off). */
