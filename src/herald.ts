@@ -228,7 +228,8 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     secretGracePeriodSeconds: config.webhooks.secret_grace_period,
     tokens: registry,
     rules,
-    targets: targetRegistry
+    targets: targetRegistry,
+    channels: [...channels.keys()]
   })
 
   let pruneTimer: NodeJS.Timeout | undefined

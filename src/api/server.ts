@@ -15,6 +15,7 @@ import { HERALD_VERSION } from '../version.js'
 import type { AdminAuth } from './auth.js'
 import { entityRoutes } from './entities.js'
 import { eventRoutes } from './events.js'
+import { deliveryRoutes } from './deliveries.js'
 import { rulesRoutes } from './rules.js'
 import { targetRoutes } from './targets.js'
 import type { TargetRegistry } from '../channels/targets/index.js'
@@ -43,6 +44,8 @@ export interface ApiOptions {
   readonly rules: RulesSource
   /** Push targets, for `/api/v1/targets`. */
   readonly targets: TargetRegistry
+  /** Channel names, for `/api/v1/deliveries`. */
+  readonly channels: readonly string[]
 }
 
 export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
@@ -87,6 +90,7 @@ export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
   await app.register(entityRoutes, { store: o.store, catalog: o.catalog, clock: o.clock, preHandler: admin })
   await app.register(tokenRoutes, { tokens: o.tokens, preHandler: admin })
   await app.register(eventRoutes, { store: o.store, preHandler: admin })
+  await app.register(deliveryRoutes, { store: o.store, channels: o.channels, preHandler: admin })
   await app.register(rulesRoutes, { rules: o.rules, preHandler: admin })
   await app.register(targetRoutes, { registry: o.targets, lanes: o.engine, clock: o.clock, preHandler: admin })
   return app

@@ -44,6 +44,38 @@ export function parseLimit (raw: string | undefined, fallback: number, max: numb
   return n
 }
 
+const DELIVERY_STATES = ['pending', 'sending', 'delivered', 'failed'] as const
+
+export interface DeliveryPageQuery {
+  readonly limit: number
+  readonly before: number | undefined
+  readonly status: typeof DELIVERY_STATES[number] | undefined
+  /** `&before=` of the next page, with the same filters. */
+  next (before: number | null): string | null
+}
+
+/** `limit`, `before` (a delivery id) and `status` of an attempt-log query. */
+export function parseDeliveryPage (query: unknown, path: string): DeliveryPageQuery {
+  const q = { limit: queryParam(query, 'limit'), before: queryParam(query, 'before'), status: queryParam(query, 'status') }
+  const limit = parseLimit(q.limit, 50, 1000)
+  let before: number | undefined
+  if (q.before !== undefined) {
+    before = Number(q.before)
+    if (!/^\d{1,15}$/.test(q.before) || !Number.isSafeInteger(before) || before < 1) throw new ValidationError([{ field: 'before', message: 'must be a delivery id' }])
+  }
+  if (q.status !== undefined && !(DELIVERY_STATES as readonly string[]).includes(q.status)) {
+    throw new ValidationError([{ field: 'status', message: `must be one of ${DELIVERY_STATES.join(', ')}` }])
+  }
+  const status = q.status as DeliveryPageQuery['status']
+  const sep = path.includes('?') ? '&' : '?'
+  return {
+    limit,
+    before,
+    status,
+    next: (next) => next === null ? null : `${path}${sep}limit=${limit}&before=${next}${status !== undefined ? `&status=${status}` : ''}`
+  }
+}
+
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
 /** One row of the attempt log as the API shows it. */

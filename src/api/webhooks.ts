@@ -7,7 +7,7 @@ import { WEBHOOK_CHANNEL, type WebhookDirectory } from '../channels/webhook/webh
 import type { Store, WebhookRow } from '../store/store.js'
 import type { Clock } from '../clock.js'
 import { maskSecret, parseWebhookInput } from './webhook-input.js'
-import { deliveryView, parseId, parseIdList, parseLimit, queryParam } from './views.js'
+import { deliveryView, parseDeliveryPage, parseId, parseIdList, parseLimit, queryParam } from './views.js'
 
 export interface WebhookRoutesOptions {
   readonly store: Store
@@ -185,22 +185,9 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
   }, async (request) => {
     const id = parseId(request.params)
     await mustGet(id)
-    const q = { limit: queryParam(request.query, 'limit'), before: queryParam(request.query, 'before'), status: queryParam(request.query, 'status') }
-    const limit = parseLimit(q.limit, 50, 1000)
-    let before: number | undefined
-    if (q.before !== undefined) {
-      before = Number(q.before)
-      if (!/^\d{1,15}$/.test(q.before) || !Number.isSafeInteger(before) || before < 1) throw new ValidationError([{ field: 'before', message: 'must be a delivery id' }])
-    }
-    const states = ['pending', 'sending', 'delivered', 'failed'] as const
-    if (q.status !== undefined && !(states as readonly string[]).includes(q.status)) {
-      throw new ValidationError([{ field: 'status', message: `must be one of ${states.join(', ')}` }])
-    }
-    const page = await o.store.listDeliveries(WEBHOOK_CHANNEL, String(id), { limit, before, state: q.status as typeof states[number] | undefined })
-    return {
-      results: page.results.map(deliveryView),
-      next_page: page.next === null ? null : `/api/v1/hooks/${id}/deliveries?limit=${limit}&before=${page.next}${q.status !== undefined ? `&status=${q.status}` : ''}`
-    }
+    const q = parseDeliveryPage(request.query, `/api/v1/hooks/${id}/deliveries`)
+    const page = await o.store.listDeliveries(WEBHOOK_CHANNEL, String(id), { limit: q.limit, before: q.before, state: q.status })
+    return { results: page.results.map(deliveryView), next_page: q.next(page.next) }
   })
 
   app.post('/api/v1/hooks/:id/deliveries/:delivery_id/resend', {

@@ -46,7 +46,8 @@ function adminRoutes (): Route[] {
     { method: 'GET', path: '/api/v1/targets/guarded' },
     { method: 'PATCH', path: '/api/v1/targets/guarded', body: { active: false } },
     { method: 'DELETE', path: '/api/v1/targets/guarded' },
-    { method: 'GET', path: '/api/v1/tokens' }
+    { method: 'GET', path: '/api/v1/tokens' },
+    { method: 'GET', path: '/api/v1/deliveries?channel=webhook&target=1' }
   )
   return routes
 }

@@ -144,6 +144,14 @@ describe('one alarm, every channel', () => {
     await waitFor('the push to be counted', async () => pushCounted.test(await scrape()))
     const metrics = await scrape()
     assert.ok(!metrics.includes('phone-token'), 'no push token in /metrics')
+    // The push is in the attempt log of its token.
+    const log = await h.herald.api.inject({ method: 'GET', url: '/api/v1/deliveries?channel=fcm&target=phone-token-1234567890', headers: AUTH })
+    assert.equal(log.statusCode, 200, log.body)
+    assert.equal(log.json().results[0].status, 'delivered')
+    assert.equal(log.json().results[0].event.type, 'alarm')
+    const bad = await h.herald.api.inject({ method: 'GET', url: '/api/v1/deliveries?channel=pigeon&target=x', headers: AUTH })
+    assert.equal(bad.statusCode, 400)
+    assert.equal(bad.json().fields[0].field, 'channel')
     assert.match(metrics, /herald_hooks_started \d+/)
   })
 
