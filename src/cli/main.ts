@@ -104,20 +104,21 @@ async function checkConfig (options: { file?: string }): Promise<number> {
   }
   const zmes = readZmesConfig(settings)
   const ignored = [...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]
-  const problems = [...zmes.problems, ...await targetProblems(settings)]
+  const targets = await configuredTargets(settings)
+  const problems = [...zmes.problems, ...targets.problems]
   process.stdout.write(describeEffective(settings, zmes.config, problems, ignored, { warnings: zmes.warnings }))
+  if (targets.lines.length > 0) process.stdout.write(`\nPush targets ([targets], secrets masked):\n${targets.lines.join('\n')}\n`)
   return problems.length > 0 ? 1 : 0
 }
 
-/** The `[targets]` lines Herald would refuse at start. */
-async function targetProblems (settings: LoadedSettings): Promise<readonly FieldProblem[]> {
+/** The `[targets]` lines as `herald serve` would read them (masked), or the problems it would refuse them for. */
+async function configuredTargets (settings: LoadedSettings): Promise<{ lines: string[], problems: readonly FieldProblem[] }> {
   // Loaded on demand, like the server: `herald user`, `tokens` and `version` start without the channels.
   const { readConfiguredTargets } = await import('../channels/targets/ini-targets.js')
   try {
-    readConfiguredTargets(settings)
-    return []
+    return { lines: readConfiguredTargets(settings).map((t) => `  ${t.name} = ${t.service.masked}`), problems: [] }
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems
+    if (err instanceof ConfigError) return { lines: [], problems: err.problems }
     throw err
   }
 }
