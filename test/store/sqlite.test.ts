@@ -187,3 +187,85 @@ describe('SQLite at retention scale', () => {
     }
   })
 })
+
+/*
+ * markDelivered writes behind (sqlite-store.ts): the outcome waits in memory for the next ingest
+ * transaction or a few ms. What another connection (or a crash) can see in between.
+ */
+describe('SQLite delivered outcomes written behind', () => {
+  const route = () => [{ channel: 'webhook', target: '1', lane: 'webhook:1', group: 'face_events' }]
+  const face = (i: number) => ({ type: 'face_event' as const, id: String(i), key: `face_event:${i}`, transition: null, data: { id: String(i) }, json: `{"id":"${i}"}` })
+  const OK = { statusCode: 200, error: null, latencyMs: 1 }
+  const stateOf = (file: string, id: number): string => inspect(file, (d) => (d.prepare('SELECT state FROM deliveries WHERE id = ?').get(id) as { state: string }).state)
+  const claimOne = async (store: SqliteStore) => {
+    const claimed = await store.claim('webhook:1', 1, 2)
+    assert.equal(claimed.kind, 'batch')
+    if (claimed.kind !== 'batch') throw new Error('no batch')
+    return claimed.batch
+  }
+
+  it('claims past a delivered batch at once, and writes it within a few ms', async () => {
+    const file = freshFile()
+    const store = new SqliteStore({ file })
+    try {
+      await store.ingest([face(1), face(2)], route, 1)
+      const first = await claimOne(store)
+      await store.markDelivered(first.messageId, OK, 3)
+      const second = await claimOne(store)
+      assert.deepEqual(second.items.map((i) => i.event.id), ['2'])
+      const deadline = Date.now() + 2000
+      while (stateOf(file, first.items[0]?.deliveryId ?? 0) !== 'delivered') {
+        assert.ok(Date.now() < deadline, 'the delivered outcome was never written')
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('writes a waiting outcome in the next ingest transaction, and before any read of deliveries', async () => {
+    const file = freshFile()
+    const store = new SqliteStore({ file })
+    try {
+      await store.ingest([face(1), face(2)], route, 1)
+      const first = await claimOne(store)
+      await store.markDelivered(first.messageId, OK, 3)
+      await store.ingest([face(3)], route, 4)
+      assert.equal(stateOf(file, first.items[0]?.deliveryId ?? 0), 'delivered')
+      const second = await claimOne(store)
+      await store.markDelivered(second.messageId, OK, 5)
+      assert.equal((await store.getDelivery(second.items[0]?.deliveryId ?? 0))?.state, 'delivered')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('after a crash before the write, sends the delivered batch again under the same message id', async () => {
+    const file = freshFile()
+    const crashed = new SqliteStore({ file })
+    await crashed.ingest([face(1), face(2)], route, 1)
+    const sent = await claimOne(crashed)
+    await crashed.markDelivered(sent.messageId, OK, 3)
+    // No timer has run yet (only settled promises were awaited): the outcome is in memory only.
+    const restarted = new SqliteStore({ file })
+    try {
+      await restarted.releaseInFlight()
+      const again = await claimOne(restarted)
+      assert.equal(again.messageId, sent.messageId)
+      assert.deepEqual(again.items.map((i) => i.deliveryId), sent.items.map((i) => i.deliveryId))
+    } finally {
+      await restarted.close()
+      await crashed.close()
+    }
+  })
+
+  it('close writes what waits', async () => {
+    const file = freshFile()
+    const store = new SqliteStore({ file })
+    await store.ingest([face(1)], route, 1)
+    const sent = await claimOne(store)
+    await store.markDelivered(sent.messageId, OK, 3)
+    await store.close()
+    assert.equal(stateOf(file, sent.items[0]?.deliveryId ?? 0), 'delivered')
+  })
+})
