@@ -99,7 +99,11 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   const clock = deps.clock ?? systemClock
   const logger = deps.logger ?? createLogger(config.log.level)
   const file = storeFileOf(config)
-  const store = new SqliteStore({ file, synchronous: config.store.synchronous })
+  const store = new SqliteStore({
+    file,
+    synchronous: config.store.synchronous,
+    onBackgroundError: (err) => { logger.error({ err }, 'store: cannot write delivered outcomes yet; retrying') }
+  })
   const { auth, generated } = await AdminAuth.init(store, config.admin.token)
 
   const directory = await WebhookDirectory.load(store)

@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { EventType, HeraldEvent, IncomingEvent, JsonObject, Transition } from '../../events/event.js'
 import type { DeliveryState } from '../../delivery/states.js'
-import { NotFoundError } from '../../errors.js'
+import { NotFoundError, toError } from '../../errors.js'
 import type { MonitorNotifyState, PushToken } from '../../registry/contract.js'
 import type {
   AttemptInfo, ClaimResult, ClaimedBatch, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult, LastSentRow,
@@ -17,6 +17,8 @@ export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   readonly file: string
   readonly synchronous?: 'normal' | 'full'
+  /** Told when a deferred write fails (it is retried); nobody awaits those writes to hear it. */
+  readonly onBackgroundError?: (err: Error) => void
 }
 
 interface EventRecord { seq: number, key: string, type: string, id: string, transition: string | null, json: string, received_at: number }
@@ -187,6 +189,7 @@ export class SqliteStore implements Store {
   #landed: Landed[] = []
   readonly #landedUpTo = new Map<string, number>()
   #flushTimer: NodeJS.Timeout | undefined
+  readonly #onBackgroundError: (err: Error) => void
   readonly #writeLanded: () => void
   readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => IngestResult[]
 
@@ -195,6 +198,7 @@ export class SqliteStore implements Store {
     this.#db = new Database(options.file, { timeout: BUSY_TIMEOUT_MS })
     if (options.file !== ':memory:') enableWal(this.#db)
     this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    this.#onBackgroundError = options.onBackgroundError ?? (() => {})
     migrate(this.#db)
     this.#stmt = this.prepare()
     this.#registry = new RegistryTables(this.#db)
@@ -430,8 +434,9 @@ export class SqliteStore implements Store {
     this.#flushTimer = undefined
     try {
       this.#flushLanded()
-    } catch {
+    } catch (err) {
       // Still in memory (the transaction rolled back): the next ingest, read or timer tries again.
+      this.#onBackgroundError(toError(err))
       this.#flushTimer = setTimeout(() => { this.#flushLater() }, OUTCOME_FLUSH_MS).unref()
     }
   }
