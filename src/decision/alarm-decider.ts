@@ -3,6 +3,7 @@ import type { ZmesChannel, ZmesConfig } from '../config/zmes/zmes-schema.js'
 import type { HeraldEvent, IncomingEvent, JsonObject, JsonValue } from '../events/event.js'
 import type { Route } from '../store/store.js'
 import { channelRuling } from './channel-routing.js'
+import type { MatchInput } from './filters/compile-filters.js'
 import { endHookInvocation, startHookInvocation, userScriptInvocation, type HookEventContext, type HookInvocation } from './hooks/hook-invocation.js'
 import type { HookRun } from './hooks/hook-run.js'
 import {
@@ -53,8 +54,8 @@ export interface AlarmDeciderOptions {
   readonly rules: RulesCheck
   /** zmES's channels and Herald's targets, by list name. */
   readonly recipients: readonly AlarmRecipients[]
-  /** Webhooks with an `alarms` section: filters are applied to the decided event. */
-  readonly webhooks: (event: IncomingEvent) => Route[]
+  /** Webhooks with an `alarms` section: filters are applied to the decided alarm's fields. */
+  readonly webhooks: (event: MatchInput) => Route[]
   readonly logger: Logger
 }
 
@@ -158,8 +159,9 @@ export class AlarmDecider {
     }
     for (const r of this.#o.recipients) consider(r.channel, r.enabled(), () => r.routes(decided, input.now))
     // Webhook filters (cause_regex, labels_in…) see the decided cause and detection.
-    const forWebhooks = build(record({}))
-    consider('webhooks', true, () => this.#o.webhooks(forWebhooks))
+    const decidedData: JsonObject = { ...withoutEnvelope(input.alarm.data), cause: hooked.cause, detection: hooked.detection }
+    if (hooked.notes !== null) decidedData.notes = hooked.notes
+    consider('webhooks', true, () => this.#o.webhooks({ type: 'alarm', transition: null, data: decidedData }))
 
     const final = record(channels)
     const event = build(final)

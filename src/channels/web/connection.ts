@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws'
 import type { TimerHandle } from '../../clock.js'
 import type { Reply } from './replies.js'
+import { EVERY_MONITOR, intervalOf, parseMonitorFilter, watchesMonitor, type MonitorFilter } from '../../registry/monitor-filter.js'
 
 export type ConnectionState = 'pending' | 'valid' | 'closing'
 export type Category = 'normal' | 'escontrol'
@@ -34,8 +35,7 @@ export class Connection {
   chain: Promise<void> = Promise.resolve()
   #monlist = ''
   #intlist = ''
-  #monitors: ReadonlySet<string> | null = null
-  #intervals: ReadonlyMap<string, number> = new Map()
+  #filter: MonitorFilter = EVERY_MONITOR
 
   constructor (id: string, ws: WebSocket, remote: string, openedAt: number) {
     this.id = id
@@ -47,35 +47,20 @@ export class Connection {
   get monlist (): string { return this.#monlist }
   get intlist (): string { return this.#intlist }
 
-  /**
-   * §3.5: `monlist` '' or '-1' means every monitor; `intlist` holds seconds positionally matching
-   * `monlist` (the lookup zmES 6.1.29 lost, quirk 1). Without a monitor list there is no position to
-   * match, so no interval applies.
-   */
+  /** §3.5, as every channel reads it (registry/monitor-filter.ts). */
   setFilter (monlist: string, intlist: string): void {
     this.#monlist = monlist
     this.#intlist = intlist
-    const mids = splitList(monlist)
-    const all = mids.length === 0 || (mids.length === 1 && mids[0] === '-1')
-    this.#monitors = all ? null : new Set(mids)
-    const seconds = splitList(intlist)
-    const intervals = new Map<string, number>()
-    if (!all) {
-      mids.forEach((mid, i) => {
-        const s = Number(seconds[i])
-        if (Number.isFinite(s) && s > 0 && !intervals.has(mid)) intervals.set(mid, s)
-      })
-    }
-    this.#intervals = intervals
+    this.#filter = parseMonitorFilter(monlist, intlist)
   }
 
   watches (monitorId: string): boolean {
-    return this.#monitors === null || this.#monitors.has(monitorId)
+    return watchesMonitor(this.#filter, monitorId)
   }
 
   /** Minimum seconds between two start notifications of this monitor; 0 = no throttle. */
   intervalFor (monitorId: string): number {
-    return this.#intervals.get(monitorId) ?? 0
+    return intervalOf(this.#filter, monitorId)
   }
 
   get open (): boolean {
@@ -91,8 +76,4 @@ export class Connection {
     if (this.ws.readyState !== this.ws.OPEN) return
     this.ws.send(data, { binary: false })
   }
-}
-
-function splitList (list: string): string[] {
-  return list.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }

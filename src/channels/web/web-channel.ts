@@ -8,6 +8,7 @@ import type { ClaimedBatch, Route } from '../../store/store.js'
 import { renderAlarm, viewAlarm, type AlarmView } from './alarm-payload.js'
 import { pictureSettings } from '../picture/picture-url.js'
 import type { EventServer } from './event-server.js'
+import { throttled } from '../../registry/monitor-filter.js'
 
 export const WEB_CHANNEL = 'web'
 /** The one lane of the channel: alarms go out to the connected clients in the order they came in. */
@@ -150,10 +151,6 @@ export class WebChannel implements Channel, AlarmRecipients {
   }
 }
 
-/** A mark at exactly `now` is this alarm's own (set by the FCM push of the same decision). */
-function throttled (intervalSeconds: number, lastSent: number | undefined, now: number): boolean {
-  return intervalSeconds > 0 && lastSent !== undefined && lastSent !== now && now - lastSent < intervalSeconds * 1000
-}
 
 function logAlarm (logger: Logger, alarm: AlarmView, sent: number): void {
   logger.debug({ monitorId: alarm.monitorId, eventId: alarm.eventId, phase: alarm.phase, clients: sent }, `web: alarm ${alarm.phase} of monitor ${alarm.monitorId} event ${alarm.eventId} sent to ${sent} clients`)

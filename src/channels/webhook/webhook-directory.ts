@@ -1,5 +1,5 @@
-import { compileFilters, type EventMatcher } from '../../decision/filters/compile-filters.js'
-import { SECTION_OF, type IncomingEvent } from '../../events/event.js'
+import { compileFilters, type EventMatcher, type MatchInput } from '../../decision/filters/compile-filters.js'
+import { SECTION_OF } from '../../events/event.js'
 import { laneOf } from '../../delivery/contract.js'
 import type { Route, Store, WebhookRow } from '../../store/store.js'
 
@@ -54,7 +54,7 @@ export class WebhookDirectory {
   }
 
   /** Every active webhook whose filters match: inactive webhooks queue nothing. */
-  routes (event: IncomingEvent): Route[] {
+  routes (event: MatchInput): Route[] {
     const out: Route[] = []
     const section = SECTION_OF[event.type]
     for (const entry of this.#active) {

@@ -71,14 +71,9 @@ export function shellArgv (command: string, args: readonly string[]): string[] {
   return ['-c', `${command.trimEnd()} "$@"`, SHELL_NAME, ...args]
 }
 
-/** Runs `command` through `/bin/sh -c` with `args` as positional parameters. Never rejects. */
-export async function runHookProcess (
-  command: string,
-  args: readonly string[],
-  options: HookProcessOptions
-): Promise<HookProcessOutcome> {
-  const startedAt = performance.now()
-  const failed = (error: Error, aborted = false): HookProcessOutcome => ({
+/** The outcome of a run that never had a process: refused before spawn, or spawn failed. */
+function notSpawned (spawnError: Error | null, aborted: boolean, startedAt: number): HookProcessOutcome {
+  return {
     pid: null,
     exitCode: null,
     signal: null,
@@ -88,9 +83,19 @@ export async function runHookProcess (
     stderrTruncated: false,
     timedOut: false,
     aborted,
-    spawnError: aborted ? null : error,
+    spawnError,
     durationMs: elapsedSince(startedAt)
-  })
+  }
+}
+
+/** Runs `command` through `/bin/sh -c` with `args` as positional parameters. Never rejects. */
+export async function runHookProcess (
+  command: string,
+  args: readonly string[],
+  options: HookProcessOptions
+): Promise<HookProcessOutcome> {
+  const startedAt = performance.now()
+  const failed = (error: Error, aborted = false): HookProcessOutcome => notSpawned(aborted ? null : error, aborted, startedAt)
 
   if (options.signal?.aborted === true) return failed(new Error('aborted before start'), true)
   if (command.trim() === '') return failed(new Error('the hook command is empty'))
@@ -278,19 +283,7 @@ class HookProcess {
     this.#done = true
     this.#clearTimer('timeout')
     this.#options.signal?.removeEventListener('abort', this.#onAbort)
-    this.#resolve({
-      pid: null,
-      exitCode: null,
-      signal: null,
-      stdout: '',
-      stdoutTruncated: false,
-      stderr: '',
-      stderrTruncated: false,
-      timedOut: false,
-      aborted: false,
-      spawnError: err,
-      durationMs: elapsedSince(this.#startedAt)
-    })
+    this.#resolve(notSpawned(err, false, this.#startedAt))
   }
 
   #killGroup (signal: NodeJS.Signals): void {

@@ -92,17 +92,17 @@ export async function runHook (inv: HookInvocation, options: HookRunOptions): Pr
   return run
 }
 
+function invocationFields ({ kind, command, args, eventId, monitorId }: HookInvocation): Pick<HookRun, 'kind' | 'command' | 'args' | 'eventId' | 'monitorId'> {
+  return { kind, command, args, eventId, monitorId }
+}
+
 /** A run that never started a process (skipped by the pool, or an internal failure): result 1. */
 export function skippedOrFailedRun (
   inv: HookInvocation,
   extra: { skipped?: HookSkipReason, error?: string, queuedMs?: number }
 ): HookRun {
   return {
-    kind: inv.kind,
-    command: inv.command,
-    args: inv.args,
-    eventId: inv.eventId,
-    monitorId: inv.monitorId,
+    ...invocationFields(inv),
     pid: null,
     exitCode: null,
     signal: null,
@@ -139,11 +139,7 @@ function toHookRun (inv: HookInvocation, outcome: HookProcessOutcome, maxDetecti
     result = outcome.exitCode
   }
   return {
-    kind: inv.kind,
-    command: inv.command,
-    args: inv.args,
-    eventId: inv.eventId,
-    monitorId: inv.monitorId,
+    ...invocationFields(inv),
     pid: outcome.pid,
     exitCode: outcome.exitCode,
     signal: outcome.signal,
