@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import type { TimerHandle } from '../../clock.js'
 import type { Reply } from './replies.js'
@@ -14,6 +15,8 @@ export type Category = 'normal' | 'escontrol'
 export class Connection {
   readonly id: string
   readonly ws: WebSocket
+  /** The connection's TCP (or TLS) socket, which `ws` writes its frames to. */
+  readonly socket: Duplex
   /** `address:port`, for log lines (and the X-Forwarded-For value when a proxy sent one). */
   readonly remote: string
   readonly openedAt: number
@@ -37,9 +40,10 @@ export class Connection {
   #intlist = ''
   #filter: MonitorFilter = EVERY_MONITOR
 
-  constructor (id: string, ws: WebSocket, remote: string, openedAt: number) {
+  constructor (id: string, ws: WebSocket, socket: Duplex, remote: string, openedAt: number) {
     this.id = id
     this.ws = ws
+    this.socket = socket
     this.remote = remote
     this.openedAt = openedAt
   }
@@ -75,5 +79,15 @@ export class Connection {
   sendText (data: string | Buffer): void {
     if (this.ws.readyState !== this.ws.OPEN) return
     this.ws.send(data, { binary: false })
+  }
+
+  /**
+   * Writes a frame built by textFrame() to the socket, behind whatever `ws` wrote before: with
+   * no compression `ws` writes each frame to the socket at once, so frames keep their order. The
+   * bytes count in `ws.bufferedAmount` like those `ws` writes.
+   */
+  sendFrame (frame: Buffer): void {
+    if (this.ws.readyState !== this.ws.OPEN) return
+    this.socket.write(frame)
   }
 }

@@ -230,15 +230,15 @@ export class EventServer implements EscontrolHost {
       return
     }
     // Any path is accepted, as in zmES.
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req))
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, socket, req))
   }
 
-  #accept (ws: WebSocket, req: IncomingMessage): void {
+  #accept (ws: WebSocket, socket: Duplex, req: IncomingMessage): void {
     const { clock } = this.#o
     const forwarded = req.headers['x-forwarded-for']
     const peer = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`
     const remote = typeof forwarded === 'string' && forwarded !== '' ? `${peer} (for ${forwarded})` : peer
-    const conn = new Connection(`c${++this.#seq}`, ws, remote, clock.now())
+    const conn = new Connection(`c${++this.#seq}`, ws, socket, remote, clock.now())
     this.#connections.set(conn.id, conn)
     // The timeout applies even with [auth] enable = no: the client must still send auth (§2).
     conn.authTimer = clock.setTimeout(() => {
@@ -282,15 +282,15 @@ export class EventServer implements EscontrolHost {
       .finally(() => { conn.queued-- })
   }
 
-  /** Sends one prepared alarm; a client that stopped reading is cut off rather than buffered forever. */
-  deliver (conn: Connection, payload: Buffer): void {
+  /** Sends one alarm framed by textFrame(); a client that stopped reading is cut off rather than buffered forever. */
+  deliver (conn: Connection, frame: Buffer): void {
     if (conn.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.logger.warn({ remote: conn.remote, buffered: conn.ws.bufferedAmount }, 'event server: client does not read; connection terminated')
       conn.state = 'closing'
       conn.ws.terminate()
       return
     }
-    conn.sendText(payload)
+    conn.sendFrame(frame)
   }
 
   /*

@@ -7,6 +7,7 @@ import { laneOf, type BatchDescription, type Channel, type Outcome, type TargetS
 import type { ClaimedBatch, Route } from '../../store/store.js'
 import { renderAlarm, viewAlarm, type AlarmView } from './alarm-payload.js'
 import { pictureSettings } from '../picture/picture-url.js'
+import { textFrame } from './text-frame.js'
 import type { EventServer } from './event-server.js'
 import { throttled } from '../../registry/monitor-filter.js'
 
@@ -83,7 +84,7 @@ export class WebChannel implements Channel, AlarmRecipients {
   }
 
   /**
-   * Sends one alarm to every connection that should have it. The JSON is built once per alarm
+   * Sends one alarm to every connection that should have it. The frame is built once per alarm
    * (every connection gets the same bytes), so the cost per connection is a filter check and a
    * socket write. Returns how many connections it went to.
    */
@@ -104,7 +105,7 @@ export class WebChannel implements Channel, AlarmRecipients {
       }
     }
     if (state === -1) return 0
-    const payload = Buffer.from(renderAlarm(alarm, pictureSettings(config), config.hook.keep_frame_match_type))
+    const frame = textFrame(Buffer.from(renderAlarm(alarm, pictureSettings(config), config.hook.keep_frame_match_type)))
     const start = alarm.phase === 'start'
     // The throttle clock is the decision time, shared with the FCM channel: the push and the
     // websocket alarm of one alarm count as one notification of the token.
@@ -122,7 +123,7 @@ export class WebChannel implements Channel, AlarmRecipients {
       const token = conn.token
       if (token !== '' && tokensSent.has(token)) continue
       if (start && state !== 1 && throttled(conn.intervalFor(alarm.monitorId), token !== '' ? tokens.lastSent(token, alarm.monitorId) : conn.lastSent.get(alarm.monitorId), now)) continue
-      server.deliver(conn, payload)
+      server.deliver(conn, frame)
       sent++
       if (token !== '') tokensSent.add(token)
       if (start) {
