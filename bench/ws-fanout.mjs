@@ -28,6 +28,7 @@ import { cpuMs, freePort, machineBusyMs, machineLoad, memoryOf, startHerald } fr
 const SELF = fileURLToPath(import.meta.url)
 const TOKEN = 'bench-admin-token'
 const AUTH_MESSAGE = JSON.stringify({ event: 'auth', data: { user: 'bench', password: 'bench', appversion: 'bench' } })
+const VERSION_MESSAGE = JSON.stringify({ event: 'control', data: { type: 'version' } })
 export const WS_TARGETS = Object.freeze({ p99Ms: 250, kbPerConnection: 50 })
 const LIMITS = {
   connectDeadlineMs: 45_000, // no new wave is started after this; the run continues with those connected
@@ -119,8 +120,25 @@ class ClientGroup {
     })
   }
 
+  /**
+   * Warms the bench's own receive path (ws's reader, the byte search, the bookkeeping) before the
+   * first alarm, with a `control` `version` round trip on every connection: one process playing
+   * 10,000 phones must not charge its own JIT warm-up to Herald. Herald answers with its reply
+   * path; its alarm fan-out stays cold.
+   */
+  async warmUp (timeoutMs) {
+    this.#expect(Buffer.from('"type":"version"'))
+    for (const ws of this.sockets) if (ws?.readyState === WebSocket.OPEN) ws.send(VERSION_MESSAGE)
+    const r = await this.collect(timeoutMs)
+    return { received: r.received }
+  }
+
   arm (eventId) {
-    this.needle = Buffer.from(`"EventId":"${eventId}"`)
+    this.#expect(Buffer.from(`"EventId":"${eventId}"`))
+  }
+
+  #expect (needle) {
+    this.needle = needle
     this.arrivals.fill(NaN)
     this.received = 0
     this.onAll = null
@@ -161,6 +179,8 @@ if (!isMainThread && workerData?.wsFanout === true) {
   parentPort.on('message', async (msg) => {
     if (msg.cmd === 'connect') {
       parentPort.postMessage({ id: msg.id, result: await group.connect(msg.deadline) })
+    } else if (msg.cmd === 'warm') {
+      parentPort.postMessage({ id: msg.id, result: await group.warmUp(msg.timeoutMs) })
     } else if (msg.cmd === 'arm') {
       group.arm(msg.eventId)
       parentPort.postMessage({ id: msg.id })
@@ -180,6 +200,7 @@ function clientDriver ({ url, count, wave, workers }) {
     const g = new ClientGroup({ url, count, wave })
     return {
       connect: (deadline) => g.connect(deadline),
+      warmUp: (timeoutMs) => g.warmUp(timeoutMs),
       arm: async (eventId) => g.arm(eventId),
       collect: (timeoutMs) => g.collect(timeoutMs),
       close: () => g.close()
@@ -206,6 +227,10 @@ function clientDriver ({ url, count, wave, workers }) {
         skipped: rs.reduce((s, r) => s + (r.skipped ?? 0), 0),
         firstError: rs.find((r) => r.firstError !== undefined || r.error !== undefined)?.firstError ?? rs.find((r) => r.error)?.error
       }
+    },
+    async warmUp (timeoutMs) {
+      const rs = await all({ cmd: 'warm', timeoutMs })
+      return { received: rs.reduce((s, r) => s + (r.received ?? 0), 0) }
     },
     arm: async (eventId) => { await all({ cmd: 'arm', eventId }) },
     async collect (timeoutMs) {
@@ -331,6 +356,10 @@ export async function runWsFanout ({
     log(`${c.authed.toLocaleString('en-US')} authenticated in ${(r.connectMs / 1000).toFixed(1)} s (${Math.round(c.authed / (r.connectMs / 1000)).toLocaleString('en-US')}/s); failed ${c.failed}${c.firstError ? ` (${c.firstError})` : ''}${c.skipped ? `; ${c.skipped} not attempted (connect deadline)` : ''}`)
     if (c.authed === 0) throw new Error(`no client authenticated: ${c.firstError ?? '?'}`)
 
+    for (let round = 1; round <= 2; round++) {
+      const w = await driver.warmUp(LIMITS.alarmWaitMs)
+      log(`bench warm-up ${round}: ${w.received.toLocaleString('en-US')} version replies`)
+    }
     await sleep(2_000) // idle: nothing in flight
     const heap1 = await herald.gc()
     await sleep(250)
