@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import { renderAlarm, viewAlarm } from '../../../src/channels/web/alarm-payload.js'
 import type { PictureSettings as PictureOptions } from '../../../src/channels/picture/picture-url.js'
@@ -54,7 +55,7 @@ describe('the alarm payload', () => {
 })
 
 describe('the connection filter', () => {
-  const conn = (): Connection => new Connection('c1', {} as WebSocket, 'test', 0)
+  const conn = (): Connection => new Connection('c1', {} as WebSocket, {} as Duplex, 'test', 0)
 
   test('intervals are looked up by the monitor\'s position in monlist (quirk 1 fixed)', () => {
     const c = conn()
