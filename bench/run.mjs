@@ -11,7 +11,8 @@
 //
 // Environment knobs (all optional):
 //   BENCH_PHASES=a,b,b2,c,d,e run a subset (a: bare batch 1, b: Herald batch 1, b2: Herald batch 100,
-//                             c: latency at 1,000 events/s, d: RSS with 1M queued,
+//                             c: latency at 1,000 events/s, bw / cw: b / c with [webhooks]
+//                             max_in_flight = BENCH_WINDOW (default 16), d: RSS with 1M queued,
 //                             e: WebSocket fan-out of one alarm to 10,000 clients, bench/ws-fanout.mjs,
 //                             f: one alarm to 1,000 FCM tokens + 10 targets, bench/fcm-fanout.mjs)
 //   BENCH_SCALE=0.1           scale every event count (quick smoke runs; figures are then rougher)
@@ -31,7 +32,7 @@ import { runWsFanout, wsFanoutDetails, wsFanoutRows } from './ws-fanout.mjs'
 import { fcmFanout, formatFanout } from './fcm-fanout.mjs'
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1)
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'a,b,b2,c,d,e,f').split(',').map((s) => s.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'a,b,b2,c,bw,cw,d,e,f').split(',').map((s) => s.trim()))
 const PROFILE = process.env.BENCH_PROFILE === '1'
 const PROFILE_DIR = fileURLToPath(new URL('./profiles/', import.meta.url))
 
@@ -48,6 +49,8 @@ const CFG = {
   rssEvents: scaled(1_000_000, 10_000),
   rssPerRequest: 1_000,
   rssConcurrency: 4, // 4 × ~520 kB bodies in flight: enough to keep Herald busy, little transient memory
+  // phases bw, cw: [webhooks] max_in_flight for the rows that show the in-flight window
+  window: Number(process.env.BENCH_WINDOW ?? 16),
   wsClients: Number(process.env.BENCH_WS_CLIENTS ?? scaled(10_000, 100)), // phase e: WebSocket clients
   wsWave: Number(process.env.BENCH_WS_WAVE ?? 500), // phase e: clients connecting and authenticating at once
   wsWorkers: Number(process.env.BENCH_WS_WORKERS ?? 0), // phase e: 0 = clients on the bench main thread
@@ -104,7 +107,7 @@ function cpuMeter (pid) {
   }
 }
 
-async function newHerald (phase) {
+async function newHerald (phase, env = {}) {
   const dataDir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), `herald-bench-${phase}-`))
   tmpDirs.push(dataDir)
   let cpuProf
@@ -113,7 +116,7 @@ async function newHerald (phase) {
     cpuProf = { dir: PROFILE_DIR, name: `${phase}.cpuprofile` }
     rmSync(join(PROFILE_DIR, cpuProf.name), { force: true })
   }
-  const herald = await startHerald({ dataDir, port: await freePort(), token: TOKEN, cpuProf })
+  const herald = await startHerald({ dataDir, port: await freePort(), token: TOKEN, cpuProf, env })
   return { herald, dataDir, cpuProf }
 }
 
@@ -331,6 +334,8 @@ function printTable () {
   const b2 = results.get('b2')
   const c = results.get('c')
   const cBare = results.get('c-bare')
+  const bw = results.get('bw')
+  const cw = results.get('cw')
   const d = results.get('d')
   const e = results.get('e')
   if (a !== undefined) add('(a)  bare forwarder, batch 1: events/s', fmtInt(a.eventsPerSec), '(baseline)', a.complete ? '' : 'INCOMPLETE', cpuCell(a.cpu))
@@ -348,6 +353,17 @@ function printTable () {
     add('     p99', fmtMs(c.p99), '< 10 ms', verdict(c.p99 < 10, c.complete && c.errors === 0))
   }
   if (cBare !== undefined) add(`     bare forwarder at ${fmtInt(CFG.latencyRate)}/s: p50 / p99 (reference)`, `${fmtMs(cBare.p50)} / ${fmtMs(cBare.p99)}`, '', '', cpuCell(cBare.cpu))
+  if (bw !== undefined) {
+    add(`(b)  … with [webhooks] max_in_flight = ${CFG.window}: events/s`, fmtInt(bw.eventsPerSec), '', bw.complete ? '' : 'INCOMPLETE', cpuCell(bw.cpu))
+    if (a !== undefined) {
+      const ratio = bw.eventsPerSec / a.eventsPerSec
+      add('     ratio Herald / bare, batch 1', ratio.toFixed(2), '>= 0.80', verdict(ratio >= 0.8, a.complete && bw.complete))
+    }
+  }
+  if (cw !== undefined) {
+    add(`(c)  … with [webhooks] max_in_flight = ${CFG.window}: p50`, fmtMs(cw.p50), '', '', cpuCell(cw.cpu))
+    add('     p99', fmtMs(cw.p99), '< 10 ms', verdict(cw.p99 < 10, cw.complete && cw.errors === 0))
+  }
   if (d !== undefined) {
     add(`(d)  Herald RSS, ${fmtInt(d.queued)} queued for a dead receiver`, fmtMB(d.rss), '< 300 MB', verdict(d.rss < 300 * 2 ** 20, d.complete && d.queued >= CFG.rssEvents), cpuCell(d.cpu))
   }
@@ -372,6 +388,8 @@ function printTable () {
   if (b !== undefined) out.push(`  (b)  ${b.received.toLocaleString('en-US')}/${b.acked.toLocaleString('en-US')} events received in ${b.seconds.toFixed(2)} s in ${b.requestsReceived.toLocaleString('en-US')} webhook POSTs; webhook batch_size 1, producer posts 1 event per request; ingest acknowledged at ${fmtInt(b.ingestPerSec)} events/s;\n       delivered ${fmtInt(b.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(b.drainPerSec)} events/s after (queue drain only); Herald CPU ${fmtUs(b.cpuUsPerEvent)}/event; errors ${b.errors}${b.firstError ? ` (${b.firstError})` : ''}`)
   if (b2 !== undefined) out.push(`  (b2) ${b2.received.toLocaleString('en-US')}/${b2.acked.toLocaleString('en-US')} events received in ${b2.seconds.toFixed(2)} s in ${b2.requestsReceived.toLocaleString('en-US')} webhook POSTs; webhook batch_size ${CFG.batch100PerRequest}, producer posts arrays of ${CFG.batch100PerRequest} events per request; ingest acknowledged at ${fmtInt(b2.ingestPerSec)} events/s;\n       delivered ${fmtInt(b2.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(b2.drainPerSec)} events/s after (queue drain only); Herald CPU ${fmtUs(b2.cpuUsPerEvent)}/event; errors ${b2.errors}${b2.firstError ? ` (${b2.firstError})` : ''}`)
   if (c !== undefined) out.push(`  (c)  open loop, ${c.sent.toLocaleString('en-US')} events over ${CFG.latencyMs / 1000} s after a ${CFG.latencyWarmupMs / 1000} s warm-up, batch 1; received ${c.received.toLocaleString('en-US')}${c.warmDrained ? '' : ' (warm-up backlog not drained within 10 s before measuring)'}; p90 ${fmtMs(c.p90)} p99.9 ${fmtMs(c.p999)} max ${fmtMs(c.max)};\n       POST answered (202) p50 ${fmtMs(c.ackP50)} p99 ${fmtMs(c.ackP99)}; generator send lag p99 ${fmtMs(c.lagP99)} max ${fmtMs(c.lagMax)}; errors ${c.errors}`)
+  if (bw !== undefined) out.push(`  (bw) as (b) with [webhooks] max_in_flight = ${CFG.window}: ${bw.received.toLocaleString('en-US')}/${bw.acked.toLocaleString('en-US')} events in ${bw.seconds.toFixed(2)} s; delivered ${fmtInt(bw.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(bw.drainPerSec)} events/s after; Herald CPU ${fmtUs(bw.cpuUsPerEvent)}/event; errors ${bw.errors}`)
+  if (cw !== undefined) out.push(`  (cw) as (c) with [webhooks] max_in_flight = ${CFG.window}: received ${cw.received.toLocaleString('en-US')}; p90 ${fmtMs(cw.p90)} p99.9 ${fmtMs(cw.p999)} max ${fmtMs(cw.max)}; POST answered p99 ${fmtMs(cw.ackP99)}; send lag p99 ${fmtMs(cw.lagP99)}; errors ${cw.errors}`)
   if (cBare !== undefined) out.push(`       bare: p90 ${fmtMs(cBare.p90)} p99.9 ${fmtMs(cBare.p999)} max ${fmtMs(cBare.max)}; received ${cBare.received}/${cBare.sent}; generator send lag p99 ${fmtMs(cBare.lagP99)}`)
   if (d !== undefined) {
     out.push(`  (d)  ${d.acked.toLocaleString('en-US')} events ingested in arrays of ${CFG.rssPerRequest} (concurrency ${CFG.rssConcurrency}) in ${d.ingestSeconds.toFixed(1)} s = ${fmtInt(d.ingestPerSec)} events/s, Herald CPU ${fmtUs(d.cpuUsPerEvent)}/event; webhook send_attempts 0 to a closed port`)
@@ -411,8 +429,8 @@ async function withForwarder (receiver, mode, fn) {
   try { return await fn(fwd) } finally { await fwd.stop() }
 }
 
-async function withHerald (name, hook, fn) {
-  const h = await newHerald(name)
+async function withHerald (name, hook, fn, env = {}) {
+  const h = await newHerald(name, env)
   try {
     await createWebhook(h.herald.url, hook)
     return await fn(h.herald)
@@ -445,6 +463,15 @@ async function main () {
         latency({ name: 'c bare latency', target: fwd, path: '/', receiver, runId: `${RUN}cb` })))
       results.set('c', await withHerald('c-herald-latency', hook('bench latency', 1), (herald) =>
         latency({ name: 'c Herald latency', target: herald, path: '/api/v1/events', receiver, runId: `${RUN}c` })))
+    })
+    const windowed = { HERALD_WEBHOOKS_MAX_IN_FLIGHT: String(CFG.window) }
+    await phase('bw', async () => {
+      results.set('bw', await withHerald('bw-herald-batch1-window', hook('bench batch 1, window', 1), (herald) =>
+        throughput({ name: `bw Herald batch 1, max_in_flight ${CFG.window}`, target: herald, path: '/api/v1/events', receiver, events: CFG.batch1Events, perRequest: 1, runId: `${RUN}bw` }), windowed))
+    })
+    await phase('cw', async () => {
+      results.set('cw', await withHerald('cw-herald-latency-window', hook('bench latency, window', 1), (herald) =>
+        latency({ name: `cw Herald latency, max_in_flight ${CFG.window}`, target: herald, path: '/api/v1/events', receiver, runId: `${RUN}cw` }), windowed))
     })
     await phase('d', async () => { results.set('d', await rssWithDeadReceiver()) })
     await phase('e', async () => {

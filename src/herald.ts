@@ -126,7 +126,8 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
       timeoutMs: config.webhooks.timeout * 1000,
       verboseDefault: config.webhooks.verbose_webhooks,
       publicBaseUrl: config.http.public_base_url,
-      userAgent: config.webhooks.user_agent
+      userAgent: config.webhooks.user_agent,
+      maxInFlight: config.webhooks.max_in_flight
     })]
   ])
   if (web !== undefined) channels.set(WEB_CHANNEL, web.channel)

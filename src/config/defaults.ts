@@ -11,7 +11,8 @@ export const DEFAULTS = {
     max_retry_delay: 100,
     retry_jitter: 0.05,
     secret_grace_period: 86_400,
-    user_agent: `Herald-Webhooks/${HERALD_VERSION}`
+    user_agent: `Herald-Webhooks/${HERALD_VERSION}`,
+    max_in_flight: 1
   },
   store: { driver: 'sqlite', file: '', synchronous: 'normal', retention_days: 7 },
   log: { level: 'info' }

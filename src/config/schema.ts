@@ -38,7 +38,13 @@ export const HeraldConfigSchema = Type.Object({
     /** Seconds the previous secret keeps signing after rotate-secret. @defaultValue 86400 */
     secret_grace_period: Type.Integer({ minimum: 0 }),
     /** @defaultValue 'Herald-Webhooks/<version>' */
-    user_agent: Type.String()
+    user_agent: Type.String(),
+    /**
+     * Batches of one webhook sent before the first is answered. 1 = strict FIFO (FindFace).
+     * More hides the receiver's round trip, at the price of order under partial failure
+     * (docs/delivery.md). @defaultValue 1
+     */
+    max_in_flight: Type.Integer({ minimum: 1, maximum: 64 })
   }),
   store: Type.Object({
     /** @defaultValue 'sqlite' */

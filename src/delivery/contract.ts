@@ -17,7 +17,14 @@ export type Outcome =
   | { readonly kind: 'permanent', readonly error: string, readonly statusCode: number | null, readonly latencyMs: number | null }
 
 export type TargetState =
-  | { readonly kind: 'ready', readonly batchSize: number, /** 0 = unlimited */ readonly maxAttempts: number }
+  | {
+    readonly kind: 'ready'
+    readonly batchSize: number
+    /** 0 = unlimited */
+    readonly maxAttempts: number
+    /** Batches sent before the first is answered. @defaultValue 1 (one at a time) */
+    readonly maxInFlight?: number
+  }
   /** The recipient exists but must not be sent to now (an inactive webhook); its queue waits. */
   | { readonly kind: 'paused' }
   /** The recipient is gone; its queue is dropped. */

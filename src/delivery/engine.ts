@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../clock.js'
 import { toError } from '../errors.js'
-import type { ClaimedBatch, IngestResult, Store } from '../store/store.js'
+import type { ClaimedBatch, ClaimResult, IngestResult, Store } from '../store/store.js'
 import { channelOfLane, type Channel, type Outcome } from './contract.js'
 import type { EngineEvents } from './engine-events.js'
 import type { RetryPolicy } from './retry-policy.js'
@@ -16,6 +16,7 @@ export interface DeliveryEngineOptions {
 }
 
 const LANE_ERROR_RETRY_MS = 1000
+const EMPTY: ClaimResult = Object.freeze({ kind: 'empty' })
 
 interface Lane {
   readonly name: string
@@ -25,12 +26,16 @@ interface Lane {
   running: boolean
   wakeRequested: boolean
   timer: TimerHandle | null
-  inFlight: Promise<void> | null
+  /** Attempts not answered yet: one, or up to the target's maxInFlight. */
+  readonly flying: Set<Promise<void>>
+  /** Set while the run loop waits for an answer: a wake() ends the wait, so new work need not wait for it. */
+  nudge: (() => void) | null
 }
 
 /**
  * The one delivery engine. Each lane (one recipient of one channel) is a FIFO that sends one
- * batch at a time, so a slow or dead recipient only ever holds up its own lane. The store is the
+ * batch at a time (or up to the target's maxInFlight first tries; the store keeps the order
+ * rules, see Store.claim), so a slow or dead recipient only ever holds up its own lane. The store is the
  * truth; this class only keeps enough in memory to know which lanes have work and when.
  */
 export class DeliveryEngine {
@@ -69,6 +74,7 @@ export class DeliveryEngine {
     const lane = this.#lane(name)
     lane.wakeRequested = true
     if (!lane.running) void this.#run(lane)
+    else lane.nudge?.()
   }
 
   /** The recipient was fixed (a new URL) or re-enabled: retry what waits now, not at its scheduled time. */
@@ -119,7 +125,7 @@ export class DeliveryEngine {
       if (lane.timer !== null) this.#o.clock.clearTimeout(lane.timer)
       lane.timer = null
     }
-    const inFlight = [...this.#lanes.values()].map((l) => l.inFlight).filter((p): p is Promise<void> => p !== null)
+    const inFlight = [...this.#lanes.values()].flatMap((l) => [...l.flying])
     if (inFlight.length === 0) return
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#o.drainTimeoutMs ?? 5000) })
@@ -132,7 +138,7 @@ export class DeliveryEngine {
   #lane (name: string, channel = channelOfLane(name)): Lane {
     let lane = this.#lanes.get(name)
     if (lane === undefined) {
-      lane = { name, channel, open: 0, running: false, wakeRequested: false, timer: null, inFlight: null }
+      lane = { name, channel, open: 0, running: false, wakeRequested: false, timer: null, flying: new Set(), nudge: null }
       this.#lanes.set(name, lane)
     }
     return lane
@@ -140,6 +146,7 @@ export class DeliveryEngine {
 
   async #run (lane: Lane): Promise<void> {
     lane.running = true
+    const { flying } = lane
     try {
       while (!this.#closing) {
         lane.wakeRequested = false
@@ -151,32 +158,57 @@ export class DeliveryEngine {
           return
         }
         if (target.kind === 'paused') return
-        const claimed = await this.#o.store.claim(lane.name, target.batchSize, this.#o.clock.now())
-        if (claimed.kind === 'empty') {
-          if (lane.wakeRequested) continue
-          if (channel.transientLanes === true && lane.timer === null) {
-            lane.open = 0
-            this.#lanes.delete(lane.name)
+        const maxInFlight = Math.max(1, target.maxInFlight ?? 1)
+        const claimed = flying.size >= maxInFlight
+          ? EMPTY
+          : await this.#o.store.claim(lane.name, target.batchSize, this.#o.clock.now(), maxInFlight)
+        if (claimed.kind === 'batch') {
+          const attempt: Promise<void> = this.#attempt(lane, channel, claimed.batch, target.maxAttempts)
+            .finally(() => { flying.delete(attempt) })
+          flying.add(attempt)
+          if (maxInFlight === 1) {
+            await attempt
+          } else {
+            // Not awaited here: a store error of this attempt pauses the lane as it would below.
+            attempt.catch((err: unknown) => { this.#laneError(lane, err) })
           }
-          return
+          continue
+        }
+        if (lane.wakeRequested) continue
+        if (flying.size > 0) {
+          // Nothing more may start now: go on when an answer lands or new work comes.
+          await this.#answerOrWake(lane)
+          continue
         }
         if (claimed.kind === 'wait') {
           this.#schedule(lane, claimed.until)
           return
         }
-        const attempt = this.#attempt(lane, channel, claimed.batch, target.maxAttempts)
-        lane.inFlight = attempt
-        await attempt
-        lane.inFlight = null
+        if (channel.transientLanes === true && lane.timer === null) {
+          lane.open = 0
+          this.#lanes.delete(lane.name)
+        }
+        return
       }
     } catch (err) {
-      // A store error must not kill the lane for good: try again shortly.
-      this.#o.events.emit('lane:error', { lane: lane.name, error: toError(err), retryInMs: LANE_ERROR_RETRY_MS })
-      if (!this.#closing) this.#schedule(lane, this.#o.clock.now() + LANE_ERROR_RETRY_MS)
+      this.#laneError(lane, err)
     } finally {
       lane.running = false
-      lane.inFlight = null
+      lane.nudge = null
     }
+  }
+
+  /** A store error must not kill the lane for good: try again shortly. */
+  #laneError (lane: Lane, err: unknown): void {
+    this.#o.events.emit('lane:error', { lane: lane.name, error: toError(err), retryInMs: LANE_ERROR_RETRY_MS })
+    if (!this.#closing) this.#schedule(lane, this.#o.clock.now() + LANE_ERROR_RETRY_MS)
+  }
+
+  #answerOrWake (lane: Lane): Promise<void> {
+    return new Promise<void>((resolve) => {
+      lane.nudge = resolve
+      for (const attempt of lane.flying) attempt.then(resolve, resolve)
+    }).finally(() => { lane.nudge = null })
   }
 
   #schedule (lane: Lane, until: number): void {

@@ -144,8 +144,14 @@ export interface Store {
   /** The event stored under an idempotency key (a decision looks up the decision of its alarm's start). */
   getEventByKey (key: string): Promise<HeraldEvent | undefined>
 
-  /** Claims the head batch of a lane: up to `maxItems` consecutive pending deliveries of one group. */
-  claim (lane: string, maxItems: number, now: number): Promise<ClaimResult>
+  /**
+   * Claims the next batch of a lane: up to `maxItems` consecutive pending deliveries of one group.
+   * With `maxInFlight` > 1, up to that many first tries of a lane may be in flight together (the
+   * next batch starts after the last one claimed); a retry is only claimed alone, and after a
+   * failure nothing new is claimed until the lane's other flights have landed. `empty` while
+   * the lane may not start another batch.
+   */
+  claim (lane: string, maxItems: number, now: number, maxInFlight?: number): Promise<ClaimResult>
   markDelivered (messageId: string, info: AttemptInfo, now: number): Promise<void>
   scheduleRetry (messageId: string, nextAttemptAt: number, info: AttemptInfo, now: number): Promise<void>
   markFailed (messageId: string, info: AttemptInfo, now: number): Promise<void>

@@ -250,6 +250,44 @@ export function storeContract (name: string, makeStore: () => Promise<Store>): v
         assert.deepEqual(await store.claim('webhook:1', 1, T0), { kind: 'empty' })
       }))
 
+      it('with maxInFlight, claims the next batches behind those in flight, in order, up to the window', withStore(async (store) => {
+        await store.ingest(['a', 'b', 'c', 'd', 'e'].map((id) => face(id)), toTargets(1), T0)
+        const one = batchOf(await store.claim('webhook:1', 2, T0, 2))
+        const two = batchOf(await store.claim('webhook:1', 2, T0, 2))
+        assert.deepEqual([idsOf(one), idsOf(two)], [['a', 'b'], ['c', 'd']])
+        assert.notEqual(one.messageId, two.messageId)
+        assert.deepEqual(await store.claim('webhook:1', 2, T0, 2), { kind: 'empty' }, 'the window is full')
+        // Answered out of order: the window has room again, and nothing is claimed twice.
+        await store.markDelivered(two.messageId, OK, T0 + 1)
+        await store.markDelivered(one.messageId, OK, T0 + 2)
+        const three = batchOf(await store.claim('webhook:1', 2, T0 + 3, 2))
+        assert.deepEqual(idsOf(three), ['e'])
+        await store.markDelivered(three.messageId, OK, T0 + 4)
+        assert.deepEqual(await store.claim('webhook:1', 2, T0 + 5, 2), { kind: 'empty' })
+        const delivered = await store.listDeliveries('webhook', '1', { limit: 10, state: 'delivered' })
+        assert.deepEqual(delivered.results.map((d) => d.eventId).sort(), ['a', 'b', 'c', 'd', 'e'])
+      }))
+
+      it('with maxInFlight, a failed batch stops the window: nothing new until it is delivered, and it goes out alone', withStore(async (store) => {
+        await store.ingest(['a', 'b', 'c', 'd', 'e'].map((id) => face(id)), toTargets(1), T0)
+        const a = batchOf(await store.claim('webhook:1', 1, T0, 3))
+        const b = batchOf(await store.claim('webhook:1', 1, T0, 3))
+        const c = batchOf(await store.claim('webhook:1', 1, T0, 3))
+        await store.scheduleRetry(a.messageId, T0 + 100, DOWN, T0 + 1)
+        assert.deepEqual(await store.claim('webhook:1', 1, T0 + 200, 3), { kind: 'empty' }, 'b and c still in flight: nothing overtakes a')
+        // b and c were already sent: they land (out of order, which is the price of the window).
+        await store.markDelivered(c.messageId, OK, T0 + 2)
+        await store.markDelivered(b.messageId, OK, T0 + 3)
+        assert.deepEqual(await store.claim('webhook:1', 1, T0 + 50, 3), { kind: 'wait', until: T0 + 100 }, 'the retry of a is the head')
+        const retried = batchOf(await store.claim('webhook:1', 1, T0 + 100, 3))
+        assert.equal(retried.messageId, a.messageId)
+        assert.equal(retried.attempt, 2)
+        assert.deepEqual(await store.claim('webhook:1', 1, T0 + 100, 3), { kind: 'empty' }, 'a retry goes out alone')
+        await store.markDelivered(retried.messageId, OK, T0 + 101)
+        assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, T0 + 102, 3))), ['d'])
+        assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, T0 + 102, 3))), ['e'])
+      }))
+
       it('gives each lane its own head: one lane in flight does not hold up another', withStore(async (store) => {
         await store.ingest([face('a')], toTargets(1, 2), T0)
         const one = batchOf(await store.claim('webhook:1', 5, T0))
