@@ -172,16 +172,8 @@ export class AlarmDecider {
   /** zmES §9.1 step 1 and §9.3 at the start. */
   async #startHook (alarm: AlarmFacts, config: ZmesConfig): Promise<Hooked> {
     const out = unhooked(alarm)
-    const command = config.customize.use_hooks ? nonEmpty(config.hook.event_start_hook) : undefined
-    if (command === undefined) return out
-    out.configured = true
-    if (config.hook.hook_skip_monitors.includes(Number(alarm.monitorId))) {
-      out.notices.push('start hook skipped (hook_skip_monitors): success')
-      return out
-    }
-    const run = await this.#o.hooks.run(startHookInvocation(command, alarm.context, alarm.cause, { passImagePath: config.hook.hook_pass_image_path }))
-    out.hook = hookRecord(run)
-    out.userscript = await this.#userscript('start', run, alarm.context, config)
+    const run = await this.#runHook('start', alarm, alarm.cause, out, config)
+    if (run === undefined) return out
     if (config.hook.use_hook_description && run.result === 0) {
       // zmES §9.3: Cause = text + ' ' + cause, DetectionJson = the hook's JSON, Notes prefixed.
       out.cause = joinText(run.text, alarm.cause)
@@ -202,16 +194,8 @@ export class AlarmDecider {
     }
     out.cause = endNotes
     out.notes = alarm.notes === null ? null : endNotes
-    const command = config.customize.use_hooks ? nonEmpty(config.hook.event_end_hook) : undefined
-    if (command === undefined) return out
-    out.configured = true
-    if (config.hook.hook_skip_monitors.includes(Number(alarm.monitorId))) {
-      out.notices.push('end hook skipped (hook_skip_monitors): success')
-      return out
-    }
-    const run = await this.#o.hooks.run(endHookInvocation(command, alarm.context, endNotes, { passImagePath: config.hook.hook_pass_image_path }))
-    out.hook = hookRecord(run)
-    out.userscript = await this.#userscript('end', run, alarm.context, config)
+    const run = await this.#runHook('end', alarm, endNotes, out, config)
+    if (run === undefined) return out
     // zmES §9.3: the end cause is the end hook's text. zmES then prepends the same text once more
     // with use_hook_description (quirk 9, the doubled text): Herald writes it once.
     if (run.text !== '') out.cause = run.text
@@ -220,6 +204,27 @@ export class AlarmDecider {
       out.notes = endNotes.includes(run.text) ? endNotes : joinText(run.text, endNotes)
     }
     return out
+  }
+
+  /**
+   * Runs the phase's hook, if `use_hooks` and the hook are set and the monitor is not skipped,
+   * then its userscript; both recorded in `out`. Undefined when no hook ran. `text` is the last
+   * argument: the cause for a start, ZoneMinder's notes for an end.
+   */
+  async #runHook (phase: 'start' | 'end', alarm: AlarmFacts, text: string, out: Hooked, config: ZmesConfig): Promise<HookRun | undefined> {
+    const command = config.customize.use_hooks ? nonEmpty(phase === 'start' ? config.hook.event_start_hook : config.hook.event_end_hook) : undefined
+    if (command === undefined) return undefined
+    out.configured = true
+    if (config.hook.hook_skip_monitors.includes(Number(alarm.monitorId))) {
+      out.notices.push(`${phase} hook skipped (hook_skip_monitors): success`)
+      return undefined
+    }
+    const options = { passImagePath: config.hook.hook_pass_image_path }
+    const invocation = phase === 'start' ? startHookInvocation(command, alarm.context, text, options) : endHookInvocation(command, alarm.context, text, options)
+    const run = await this.#o.hooks.run(invocation)
+    out.hook = hookRecord(run)
+    out.userscript = await this.#userscript(phase, run, alarm.context, config)
+    return run
   }
 
   async #userscript (phase: 'start' | 'end', hook: HookRun, context: HookEventContext, config: ZmesConfig): Promise<HookRecord | null> {

@@ -167,6 +167,7 @@ export class DeliveryEngine {
             .finally(() => { flying.delete(attempt) })
           flying.add(attempt)
           if (maxInFlight === 1) {
+            // One at a time, as every channel but a windowed webhook: wait here for the answer.
             await attempt
           } else {
             // Not awaited here: a store error of this attempt pauses the lane as it would below.

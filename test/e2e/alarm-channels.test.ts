@@ -11,6 +11,7 @@ import { Receiver } from '../helpers/receiver.js'
 import { ADMIN_TOKEN } from '../helpers/herald.js'
 import type { ManualClock } from '../helpers/manual-clock.js'
 import { alarm, login, startEventHerald, waitFor, type EventHerald } from '../channels/web/support.js'
+import { ciRequiresBroker, sharedBrokerUp } from '../channels/mqtt/support.js'
 
 /*
  * One alarm through the whole product as `herald serve` wires it: decided with a real hook, then
@@ -27,17 +28,6 @@ const apiFail = join(work, 'api-fail')
 process.env.HERALD_TEST_HOOK_LOG = hookLog
 process.env.HERALD_TEST_API_FAIL = apiFail
 
-async function brokerUp (): Promise<boolean> {
-  const client = mqtt.connect('mqtt://127.0.0.1:1883', { connectTimeout: 2000, reconnectPeriod: 0 })
-  const ok = await new Promise<boolean>((resolve) => {
-    client.once('connect', () => resolve(true))
-    client.once('error', () => resolve(false))
-    setTimeout(() => resolve(false), 2500).unref()
-  })
-  client.end(true)
-  return ok
-}
-
 describe('one alarm, every channel', () => {
   let h: EventHerald
   let fcm: FcmFake
@@ -48,10 +38,7 @@ describe('one alarm, every channel', () => {
   const mqttMessages: Array<{ topic: string, payload: string }> = []
 
   before(async () => {
-    if (!(await brokerUp())) {
-      console.error('MOSQUITTO IS DOWN on 127.0.0.1:1883: the MQTT part of this test cannot run')
-      if (process.env.CI === 'true') throw new Error('Mosquitto on 127.0.0.1:1883 is required under CI')
-    }
+    if (!(await sharedBrokerUp()) && ciRequiresBroker) throw new Error('Mosquitto on 127.0.0.1:1883 is required under CI')
     fcm = await FcmFake.start()
     ntfy = await NtfyFake.create()
     hook = await Receiver.start()

@@ -25,10 +25,11 @@ const account = makeServiceAccount('herald-config')
 const agent = new Agent()
 after(async () => { await agent.close() })
 
-async function create (config: ZmesConfig, logs = capturingLogger()): Promise<FcmChannel> {
+/** `config` may be a getter, for a test that changes the settings under a running channel. */
+async function create (config: ZmesConfig | (() => ZmesConfig), logs = capturingLogger()): Promise<FcmChannel> {
   const store = new SqliteStore({ file: ':memory:' })
   return await FcmChannel.create({
-    config: () => config,
+    config: typeof config === 'function' ? config : () => config,
     tokens: await StoreTokenRegistry.load(store),
     control: await StoreControlState.load(store),
     dispatcher: agent,
@@ -115,15 +116,7 @@ describe('with [fcm] enable = no', () => {
   test('settings FCM would refuse do not stop Herald; FCM stays off, and says why if switched on', async () => {
     const logs = capturingLogger()
     let config = withFcm({ enable: false, use_fcmv1: false })
-    const store = new SqliteStore({ file: ':memory:' })
-    const channel = await FcmChannel.create({
-      config: () => config,
-      tokens: await StoreTokenRegistry.load(store),
-      control: await StoreControlState.load(store),
-      dispatcher: agent,
-      clock: new ManualClock(),
-      logger: logs.logger
-    })
+    const channel = await create(() => config, logs)
     assert.equal(channel.mode, undefined)
     assert.equal(channel.enabled(), false)
     config = withFcm({ enable: true, use_fcmv1: false })

@@ -48,35 +48,26 @@ describe('the proxy body of spec §10.2', () => {
   before(async () => { rig = await startRig({ config: proxyConfig(ALL_ON) }) })
   after(async () => { await rig.close() })
 
-  test('android, every option on: the spec example without its ios block, key for key', async () => {
-    const token = fcmToken('android-all')
-    await rig.register({ token, platform: 'android', appversion: '1.6.009' })
-    await rig.registry.setBadge(token, 2)
-    const body = await pushedBody(rig, SPEC_ALARM)
-    assert.equal(body,
-      `{"token":"${token}","title":"Front Door Alarm (1234)","body":"[a] detected:person:97% Motion All at 10:15 AM, 12-Mar",` +
-      '"sound":"default","badge":3,"log_message_id":"NONE",' +
-      '"data":{"mid":"3","eid":"1234","notification_foreground":"true"},' +
-      '"android":{"icon":"ic_stat_notification","priority":"high","ttl":"0","tag":"zmninjapush","channel":"zmninja"},' +
-      '"image_url":"https://portal/zm/index.php?view=image&eid=1234&fid=objdetect&width=600&username=u&password=p",' +
-      '"log_raw_message":"yes"}')
-    await rig.registry.remove(token)
-  })
-
-  test('ios, every option on: the spec example without its android block', async () => {
-    const token = fcmToken('ios-all')
-    await rig.register({ token, platform: 'ios', appversion: '1.6.009' })
-    await rig.registry.setBadge(token, 2)
-    const body = await pushedBody(rig, SPEC_ALARM)
-    assert.equal(body,
-      `{"token":"${token}","title":"Front Door Alarm (1234)","body":"[a] detected:person:97% Motion All at 10:15 AM, 12-Mar",` +
-      '"sound":"default","badge":3,"log_message_id":"NONE",' +
-      '"data":{"mid":"3","eid":"1234","notification_foreground":"true"},' +
-      '"ios":{"thread_id":"zmninja_alarm","headers":{"apns-priority":"10","apns-push-type":"alert","apns-collapse-id":"zmninjapush"}},' +
-      '"image_url":"https://portal/zm/index.php?view=image&eid=1234&fid=objdetect&width=600&username=u&password=p",' +
-      '"log_raw_message":"yes"}')
-    await rig.registry.remove(token)
-  })
+  const PLATFORM_BLOCKS = {
+    android: '"android":{"icon":"ic_stat_notification","priority":"high","ttl":"0","tag":"zmninjapush","channel":"zmninja"},',
+    ios: '"ios":{"thread_id":"zmninja_alarm","headers":{"apns-priority":"10","apns-push-type":"alert","apns-collapse-id":"zmninjapush"}},'
+  } as const
+  for (const [platform, other] of [['android', 'ios'], ['ios', 'android']] as const) {
+    test(`${platform}, every option on: the spec example without its ${other} block, key for key`, async () => {
+      const token = fcmToken(`${platform}-all`)
+      await rig.register({ token, platform, appversion: '1.6.009' })
+      await rig.registry.setBadge(token, 2)
+      const body = await pushedBody(rig, SPEC_ALARM)
+      assert.equal(body,
+        `{"token":"${token}","title":"Front Door Alarm (1234)","body":"[a] detected:person:97% Motion All at 10:15 AM, 12-Mar",` +
+        '"sound":"default","badge":3,"log_message_id":"NONE",' +
+        '"data":{"mid":"3","eid":"1234","notification_foreground":"true"},' +
+        PLATFORM_BLOCKS[platform] +
+        '"image_url":"https://portal/zm/index.php?view=image&eid=1234&fid=objdetect&width=600&username=u&password=p",' +
+        '"log_raw_message":"yes"}')
+      await rig.registry.remove(token)
+    })
+  }
 
   test('an end: title prefixed Ended:, body cause + " ended at …"', async () => {
     const token = fcmToken('android-end')

@@ -1,22 +1,14 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SmtpSink } from '../../fakes/targets/smtp-sink.js'
+import { hasOpenssl, makeSelfSigned } from '../../helpers/self-signed.js'
 import { PICTURE, sendOnce, target } from './support.js'
 
 const CRITICAL = { rules: { allowed: true, rulesObject: { notification_type: 'critical' }, rule: 0, reason: 'critical_notify' } }
 
-function hasOpenssl (): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('e-mail over SMTP', () => {
   let sink: SmtpSink
@@ -92,12 +84,7 @@ describe('e-mail over TLS', { skip: hasOpenssl() ? false : 'no openssl binary to
   let tls: { key: string, cert: string }
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'herald-smtp-tls-'))
-    const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') }
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', files.key, '-out', files.cert, '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'
-    ], { stdio: 'ignore' })
+    const files = makeSelfSigned(dir, 'smtp')
     tls = { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8') }
   })
   after(() => { rmSync(dir, { recursive: true, force: true }) })

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { hasOpenssl, makeSelfSigned } from '../../helpers/self-signed.js'
 import { Client, ESCONTROL_PASSWORD, USER, PASSWORD, alarm, login, raise, startEventHerald } from './support.js'
 
 /*
@@ -12,14 +12,6 @@ import { Client, ESCONTROL_PASSWORD, USER, PASSWORD, alarm, login, raise, startE
  * address honoured with and without TLS (quirk 5 fixed), and what happens without a certificate.
  */
 
-function hasOpenssl (): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Refused when nothing listens there: 127.0.0.2 is loopback too, so a server on all addresses would answer. */
 async function reachable (host: string, port: number): Promise<boolean> {
@@ -34,16 +26,7 @@ describe('TLS', { skip: hasOpenssl() ? false : 'no openssl binary to make a cert
   let dir: string
   let cert: string
   let key: string
-  /** A self-signed certificate for 127.0.0.1 and localhost. */
-  function makeCertificate (name: string): { cert: string, key: string } {
-    const files = { cert: join(dir, `${name}-cert.pem`), key: join(dir, `${name}-key.pem`) }
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', files.key, '-out', files.cert, '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'
-    ], { stdio: 'ignore' })
-    return files
-  }
+  const makeCertificate = (name: string): { cert: string, key: string } => makeSelfSigned(dir, name)
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'herald-tls-'))
