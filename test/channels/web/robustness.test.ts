@@ -128,3 +128,26 @@ describe('robustness', () => {
     assert.equal(res.status, 426)
   })
 })
+
+describe('a client that stops reading', () => {
+  let h: EventHerald
+  before(async () => {
+    h = await startEventHerald({ limits: { maxBufferedBytes: 64 * 1024 } })
+  })
+  after(async () => { await h.close() })
+
+  test('is cut off once more than maxBufferedBytes wait for it; a reading client gets every alarm', async () => {
+    const reader = await login(h.url)
+    const stalled = await login(h.url)
+    // The client's socket is no longer read: the kernel buffers fill, then Herald's.
+    stalled.ws.pause()
+    // ~250 KB per alarm (1,000 labels in DetectionJson): a few MB fill the loopback buffers.
+    const detection = { labels: Array.from({ length: 1000 }, (_, i) => `label-${i}-${'x'.repeat(230)}`) }
+    const count = 60
+    for (let i = 0; i < count; i++) await raise(h, alarm(1, nextEid(), 'start', { detection }))
+    await waitFor('the stalled client to be cut off', () => h.logs.some((l) => l.msg === 'event server: client does not read; connection terminated'), 10_000)
+    await waitFor('the reading client to get every alarm', () => reader.received.filter((m) => m.event === 'alarm').length === count, 10_000)
+    assert.equal(reader.ws.readyState, reader.ws.OPEN)
+    reader.close()
+  })
+})
