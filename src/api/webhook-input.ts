@@ -5,9 +5,11 @@ import type { NewWebhook, WebhookPatch } from '../store/store.js'
 
 /* Read-only fields a client may echo back from a GET (FindFace clients PUT what they read). */
 const READ_ONLY = new Set(['id', 'created_by', 'created_date', 'modified_date', 'warnings', 'previous_secret_until', 'has_previous_secret'])
-const WRITABLE = new Set(['name', 'title', 'active', 'url', 'batch_size', 'send_attempts', 'filters', 'verbose', 'secret'])
+const WRITABLE = new Set(['name', 'title', 'active', 'url', 'batch_size', 'send_attempts', 'filters', 'verbose', 'max_in_flight', 'secret'])
 
 export const MAX_BATCH_SIZE = 10_000
+/** The same bound as `[webhooks] max_in_flight`. */
+export const MAX_IN_FLIGHT = 64
 
 export interface ParsedWebhookInput {
   readonly patch: WebhookPatch
@@ -82,6 +84,13 @@ export function parseWebhookInput (body: unknown, mode: 'create' | 'replace' | '
     if (input.verbose !== null && typeof input.verbose !== 'boolean') problems.push({ field: 'verbose', message: 'must be a boolean, or null to follow the server setting' })
     else patch.verbose = input.verbose
   } else if (mode !== 'patch') patch.verbose = null
+
+  if (input.max_in_flight !== undefined) {
+    const n = input.max_in_flight
+    if (n !== null && (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_IN_FLIGHT)) {
+      problems.push({ field: 'max_in_flight', message: `must be an integer from 1 to ${MAX_IN_FLIGHT}, or null to follow the server setting` })
+    } else patch.max_in_flight = n as number | null
+  } else if (mode !== 'patch') patch.max_in_flight = null
 
   if (input.secret !== undefined) {
     if (input.secret === true) patch.secret = generateSecret()

@@ -20,7 +20,7 @@ export interface WebhookRoutesOptions {
 
 const ORDERINGS = ['id', 'name', 'url', 'active'] as const
 
-/** The object FindFace's `/hooks/` returns, plus Herald's `verbose` and (masked) `secret`. */
+/** The object FindFace's `/hooks/` returns, plus Herald's `verbose`, `max_in_flight` and (masked) `secret`. */
 function hookView (row: WebhookRow, options: { revealSecret?: boolean, warnings?: string[] } = {}): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: row.id,
@@ -31,6 +31,7 @@ function hookView (row: WebhookRow, options: { revealSecret?: boolean, warnings?
     send_attempts: row.send_attempts,
     filters: row.filters,
     verbose: row.verbose,
+    max_in_flight: row.max_in_flight,
     secret: row.secret === null ? null : options.revealSecret === true ? row.secret : maskSecret(row.secret),
     created_by: row.created_by,
     created_date: row.created_date,
@@ -116,6 +117,7 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
         send_attempts: patch.send_attempts ?? 10,
         filters: patch.filters ?? {},
         verbose: patch.verbose ?? null,
+        max_in_flight: patch.max_in_flight ?? null,
         secret: patch.secret ?? null,
         previous_secret: null,
         previous_secret_until: null,

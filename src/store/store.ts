@@ -90,6 +90,8 @@ export interface WebhookRow {
   readonly filters: WebhookFilters
   /** null: follow the server's `verbose_webhooks` setting. */
   readonly verbose: boolean | null
+  /** Batches on the way at once (1–64); null: follow the server's `[webhooks] max_in_flight`. */
+  readonly max_in_flight: number | null
   readonly secret: string | null
   readonly previous_secret: string | null
   readonly previous_secret_until: number | null

@@ -35,6 +35,7 @@ describe('webhook object', () => {
       send_attempts: 10,
       filters: {},
       verbose: null,
+      max_in_flight: null,
       secret: null,
       created_by: res.body.created_by,
       created_date: '2026-03-01T10:00:00.000Z',
@@ -83,7 +84,7 @@ describe('webhook object', () => {
   })
 
   test('PUT replaces the whole webhook: omitted optional fields return to their defaults', async () => {
-    const created = await api(h.url, 'POST', '/hooks/', hookBody({ batch_size: 50, send_attempts: 2, verbose: true, filters: { counters: {} } }))
+    const created = await api(h.url, 'POST', '/hooks/', hookBody({ batch_size: 50, send_attempts: 2, verbose: true, max_in_flight: 4, filters: { counters: {} } }))
     const id = created.body.id as number
     const res = await api(h.url, 'PUT', `/hooks/${id}/`, { name: 'Replaced', url: 'http://127.0.0.1:9/other' })
     assert.equal(res.status, 200)
@@ -95,6 +96,7 @@ describe('webhook object', () => {
     assert.equal(res.body.send_attempts, 10)
     assert.deepEqual(res.body.filters, {})
     assert.equal(res.body.verbose, null)
+    assert.equal(res.body.max_in_flight, null)
     assert.equal(res.body.created_date, created.body.created_date)
   })
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { ServerResponse } from 'node:http'
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js'
 import { loadSettings } from '../../src/config/load.js'
-import { Gate, createHook, face, ids, ingest, nextRetry, settle, useHerald, waitForDeliveries } from './support.js'
+import { Gate, createHook, face, ids, ingest, nextRetry, patchHook, settle, useHerald, waitForDeliveries } from './support.js'
 
 /*
  * [webhooks] max_in_flight > 1: several batches of one webhook on the way at once, against a real
@@ -74,6 +74,40 @@ describe('[webhooks] max_in_flight = 3', () => {
       assert.equal(order[3], 'e1', 'the retry of e1 is the next request')
       assert.deepEqual(order.slice(4).sort(), ['e4', 'e5', 'e6'])
       await waitForDeliveries(h, hook.id, 'all delivered', (ds) => ds.length === 6 && ds.every((d) => d.status === 'delivered'))
+    } finally {
+      await receiver.stop()
+    }
+  })
+})
+
+describe('a webhook\'s own max_in_flight', () => {
+  const own = useHerald()
+
+  test('outranks the server setting (1 here), is shown and can be changed back to follow it with null', async () => {
+    const { h } = own
+    const receiver = await Receiver.start()
+    const gate = new Gate()
+    receiver.respond = gate.respond
+    try {
+      const hook = await createHook(h, { url: receiver.url, batch_size: 1, max_in_flight: 2 })
+      assert.equal(hook.max_in_flight, 2)
+      await ingest(h, ['w1', 'w2', 'w3'].map((id) => face(id)))
+      await receiver.waitForRequests(2)
+      await settle()
+      assert.equal(receiver.requests.length, 2, 'two on the way, the third waits')
+      const patched = await patchHook(h, hook.id, { max_in_flight: null })
+      assert.equal(patched.max_in_flight, null)
+      gate.release()
+      await receiver.waitForItems(3)
+      // Following the server setting again (1): one at a time.
+      const second = new Gate()
+      receiver.respond = second.respond
+      await ingest(h, ['w4', 'w5'].map((id) => face(id)))
+      await receiver.waitForRequests(4)
+      await settle()
+      assert.equal(receiver.requests.length, 4, 'w5 waits for the answer to w4')
+      second.release()
+      await receiver.waitForItems(5)
     } finally {
       await receiver.stop()
     }

@@ -32,6 +32,7 @@ export interface Hook {
   active: boolean
   batch_size: number
   send_attempts: number
+  max_in_flight: number | null
   secret: string | null
 }
 

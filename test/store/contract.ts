@@ -55,6 +55,7 @@ function newHook (fields: Partial<NewWebhook> = {}): NewWebhook {
     send_attempts: 10,
     filters: {},
     verbose: null,
+    max_in_flight: null,
     secret: null,
     previous_secret: null,
     previous_secret_until: null,
@@ -586,12 +587,12 @@ export function storeContract (name: string, makeStore: () => Promise<Store>): v
         const now = new Date(T0)
         const created = await store.createWebhook(newHook({
           name: 'full', active: false, url: 'https://example.test/in?x=1', batch_size: 100, send_attempts: 0,
-          filters, verbose: true, secret: 'whsec_current', previous_secret: 'whsec_old', previous_secret_until: T0 + 86_400_000, created_by: 1
+          filters, verbose: true, max_in_flight: 8, secret: 'whsec_current', previous_secret: 'whsec_old', previous_secret_until: T0 + 86_400_000, created_by: 1
         }), now)
         assert.equal(typeof created.id, 'number')
         assert.deepEqual(created, {
           id: created.id, name: 'full', active: false, url: 'https://example.test/in?x=1', batch_size: 100, send_attempts: 0,
-          filters, verbose: true, secret: 'whsec_current', previous_secret: 'whsec_old', previous_secret_until: T0 + 86_400_000,
+          filters, verbose: true, max_in_flight: 8, secret: 'whsec_current', previous_secret: 'whsec_old', previous_secret_until: T0 + 86_400_000,
           created_by: 1, created_date: now.toISOString(), modified_date: now.toISOString()
         })
         assert.deepEqual(await store.getWebhook(created.id), created)

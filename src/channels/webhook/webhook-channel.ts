@@ -18,7 +18,7 @@ export interface WebhookChannelOptions {
   readonly verboseDefault: boolean
   readonly publicBaseUrl: string
   readonly userAgent: string
-  /** [webhooks] max_in_flight. @defaultValue 1 */
+  /** [webhooks] max_in_flight, for webhooks that do not set their own. @defaultValue 1 */
   readonly maxInFlight?: number
 }
 
@@ -35,7 +35,7 @@ export class WebhookChannel implements Channel {
     const hook = this.#o.directory.get(Number(target))
     if (hook === undefined) return { kind: 'gone' }
     if (!hook.active) return { kind: 'paused' }
-    return { kind: 'ready', batchSize: hook.batch_size, maxAttempts: hook.send_attempts, maxInFlight: this.#o.maxInFlight ?? 1 }
+    return { kind: 'ready', batchSize: hook.batch_size, maxAttempts: hook.send_attempts, maxInFlight: hook.max_in_flight ?? this.#o.maxInFlight ?? 1 }
   }
 
   describe (batch: ClaimedBatch): BatchDescription {

@@ -30,7 +30,7 @@ interface DeliveryRecord {
 }
 interface WebhookRecord {
   id: number, name: string, active: number, url: string, batch_size: number, send_attempts: number, filters: string,
-  verbose: number | null, secret: string | null, previous_secret: string | null, previous_secret_until: number | null,
+  verbose: number | null, max_in_flight: number | null, secret: string | null, previous_secret: string | null, previous_secret_until: number | null,
   created_by: number | null, created_date: string, modified_date: string
 }
 interface EntityRecord { kind: string, id: number, body: string, created_date: string, modified_date: string }
@@ -83,6 +83,7 @@ function toWebhook (r: WebhookRecord): WebhookRow {
     send_attempts: r.send_attempts,
     filters: JSON.parse(r.filters) as WebhookRow['filters'],
     verbose: r.verbose === null ? null : r.verbose === 1,
+    max_in_flight: r.max_in_flight,
     secret: r.secret,
     previous_secret: r.previous_secret,
     previous_secret_until: r.previous_secret_until,
@@ -271,11 +272,11 @@ export class SqliteStore implements Store {
       setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       listWebhooks: db.prepare('SELECT * FROM webhooks ORDER BY id'),
       getWebhook: db.prepare('SELECT * FROM webhooks WHERE id = ?'),
-      insertWebhook: db.prepare(`INSERT INTO webhooks (name, active, url, batch_size, send_attempts, filters, verbose, secret, previous_secret,
+      insertWebhook: db.prepare(`INSERT INTO webhooks (name, active, url, batch_size, send_attempts, filters, verbose, max_in_flight, secret, previous_secret,
         previous_secret_until, created_by, created_date, modified_date) VALUES (@name, @active, @url, @batch_size, @send_attempts, @filters,
-        @verbose, @secret, @previous_secret, @previous_secret_until, @created_by, @created_date, @modified_date) RETURNING *`),
+        @verbose, @max_in_flight, @secret, @previous_secret, @previous_secret_until, @created_by, @created_date, @modified_date) RETURNING *`),
       updateWebhook: db.prepare(`UPDATE webhooks SET name = @name, active = @active, url = @url, batch_size = @batch_size,
-        send_attempts = @send_attempts, filters = @filters, verbose = @verbose, secret = @secret, previous_secret = @previous_secret,
+        send_attempts = @send_attempts, filters = @filters, verbose = @verbose, max_in_flight = @max_in_flight, secret = @secret, previous_secret = @previous_secret,
         previous_secret_until = @previous_secret_until, modified_date = @modified_date WHERE id = @id RETURNING *`),
       deleteWebhook: db.prepare('DELETE FROM webhooks WHERE id = ?'),
       listEntities: db.prepare('SELECT * FROM entities WHERE kind = ? ORDER BY id'),
@@ -691,6 +692,7 @@ function webhookParams (hook: NewWebhook) {
     send_attempts: hook.send_attempts,
     filters: JSON.stringify(hook.filters),
     verbose: hook.verbose === null ? null : hook.verbose ? 1 : 0,
+    max_in_flight: hook.max_in_flight,
     secret: hook.secret,
     previous_secret: hook.previous_secret,
     previous_secret_until: hook.previous_secret_until
