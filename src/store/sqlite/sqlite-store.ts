@@ -335,8 +335,9 @@ export class SqliteStore implements Store {
    * transaction of its own: store-ops, file WAL, claim+markDelivered 296 → 180 µs/event at batch 1,
    * 44 → 24 µs/event at batch 100 (same machine, back to back).
    * "In flight" is kept in memory: the engine sends at most `maxInFlight` batches per lane at a
-   * time, and one process owns the SQLite file. The `sending` state stays in the schema for PostgreSQL, where several
-   * workers must claim with a write (and a lease); here it only shows in the API, overlaid.
+   * time, and one process owns the SQLite file. The `sending` state stays in the schema for
+   * PostgreSQL, where several workers must claim with a write (and a lease); here it only shows
+   * in the API, overlaid.
    */
   async claim (lane: string, maxItems: number, now: number, maxInFlight = 1): Promise<ClaimResult> {
     const flying = this.#flights.get(lane)
@@ -404,14 +405,12 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Ends a flight; undefined when that message id is not in flight (a late or repeated outcome).
+   * Ends a flight (the caller found it in #flightsById: a late or repeated outcome finds none).
    * `failed`: the batch goes back to the queue or is given up, so later flights of its lane land
    * out of order.
    */
-  #land (messageId: string, failed = false): Flight | undefined {
-    const flight = this.#flightsById.get(messageId)
-    if (flight === undefined) return undefined
-    this.#flightsById.delete(messageId)
+  #land (flight: Flight, failed = false): void {
+    this.#flightsById.delete(flight.messageId)
     const flying = this.#flights.get(flight.lane)
     if (flying !== undefined) {
       const i = flying.indexOf(flight)
@@ -423,7 +422,6 @@ export class SqliteStore implements Store {
         this.#disordered.add(flight.lane)
       }
     }
-    return flight
   }
 
   /**
@@ -437,9 +435,10 @@ export class SqliteStore implements Store {
    * batch in flight.
    */
   async markDelivered (messageId: string, info: AttemptInfo, now: number): Promise<void> {
-    const disordered = this.#disordered.has(this.#flightsById.get(messageId)?.lane ?? '')
-    const f = this.#land(messageId)
+    const f = this.#flightsById.get(messageId)
     if (f === undefined) return
+    const disordered = this.#disordered.has(f.lane)
+    this.#land(f)
     this.#landed.push({ flight: f, info, now })
     if (disordered) {
       // An earlier batch of this lane is waiting to be retried: written now, the cursor stays put.
@@ -478,15 +477,17 @@ export class SqliteStore implements Store {
   }
 
   async scheduleRetry (messageId: string, nextAttemptAt: number, info: AttemptInfo, now: number): Promise<void> {
-    const f = this.#land(messageId, true)
+    const f = this.#flightsById.get(messageId)
     if (f === undefined) return
+    this.#land(f, true)
     this.#flushLanded()
     this.#stmt.retry.run(f.messageId, f.attempt, nextAttemptAt, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
   }
 
   async markFailed (messageId: string, info: AttemptInfo, now: number): Promise<void> {
-    const f = this.#land(messageId, true)
+    const f = this.#flightsById.get(messageId)
     if (f === undefined) return
+    this.#land(f, true)
     this.#flushLanded()
     this.#stmt.failed.run(f.messageId, f.attempt, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
   }
