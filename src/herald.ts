@@ -102,7 +102,9 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   const store = new SqliteStore({
     file,
     synchronous: config.store.synchronous,
-    onBackgroundError: (err) => { logger.error({ err }, 'store: cannot write delivered outcomes yet; retrying') }
+    walCheckpoint: config.store.wal_checkpoint,
+    // Delivered outcomes that cannot be written yet (retried), or a failed WAL checkpoint.
+    onBackgroundError: (err) => { logger.error({ err }, 'store: background write failed') }
   })
   const { auth, generated } = await AdminAuth.init(store, config.admin.token)
 

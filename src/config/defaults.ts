@@ -14,6 +14,6 @@ export const DEFAULTS = {
     user_agent: `Herald-Webhooks/${HERALD_VERSION}`,
     max_in_flight: 1
   },
-  store: { driver: 'sqlite', file: '', synchronous: 'normal', retention_days: 7 },
+  store: { driver: 'sqlite', file: '', synchronous: 'normal', wal_checkpoint: 'background', retention_days: 7 },
   log: { level: 'info' }
 } as const satisfies HeraldConfig

@@ -56,6 +56,11 @@ export const HeraldConfigSchema = Type.Object({
      * at the price of an fsync per write transaction. @defaultValue 'normal'
      */
     synchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')]),
+    /**
+     * Where WAL checkpoints run: `background` on a worker thread, so no commit waits for one;
+     * `inline` inside the commit that fills the WAL (SQLite's default). @defaultValue 'background'
+     */
+    wal_checkpoint: Type.Union([Type.Literal('background'), Type.Literal('inline')]),
     /** Days delivered and failed deliveries (and their events) are kept. @defaultValue 7 */
     retention_days: Type.Number({ minimum: 0 })
   }),

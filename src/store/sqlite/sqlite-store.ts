@@ -12,12 +12,18 @@ import type {
 } from '../store.js'
 import { migrate } from './migrate.js'
 import { RegistryTables } from './registry-tables.js'
+import { WalCheckpointer } from './wal-checkpointer.js'
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   readonly file: string
   readonly synchronous?: 'normal' | 'full'
-  /** Told when a deferred write fails (it is retried); nobody awaits those writes to hear it. */
+  /**
+   * `background`: WAL checkpoints run on a worker thread, not inside a commit (wal-checkpointer.ts).
+   * `inline`: SQLite's own automatic checkpoint. A file only; ':memory:' has no WAL. @defaultValue 'inline'
+   */
+  readonly walCheckpoint?: 'background' | 'inline'
+  /** Told when a deferred write (retried) or a background checkpoint fails; nobody awaits those to hear it. */
   readonly onBackgroundError?: (err: Error) => void
 }
 
@@ -152,6 +158,15 @@ const OUTCOME_FLUSH_MS = 5
 /** How long a connection waits for another one's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000
 
+/** SQLite's default: the writer checkpoints inside the commit that makes the WAL this long (4 MB). */
+const INLINE_CHECKPOINT_FRAMES = 1000
+/**
+ * With the background checkpointer, the writer's own automatic checkpoint only as a backstop (the
+ * thread stalled or gone): 80 MB of WAL. The file is cut back to 64 MB when it starts over.
+ */
+const BACKSTOP_CHECKPOINT_FRAMES = 20_000
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+
 /**
  * Switching a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once,
  * without waiting in its busy handler, when another connection opens the same new file at that
@@ -199,14 +214,28 @@ export class SqliteStore implements Store {
   readonly #onBackgroundError: (err: Error) => void
   readonly #writeLanded: () => void
   readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => IngestResult[]
+  readonly #checkpointer: WalCheckpointer | undefined
 
   constructor (options: SqliteStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
     this.#db = new Database(options.file, { timeout: BUSY_TIMEOUT_MS })
     if (options.file !== ':memory:') enableWal(this.#db)
-    this.#db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    const synchronous = options.synchronous ?? 'normal'
+    this.#db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     this.#onBackgroundError = options.onBackgroundError ?? (() => {})
     migrate(this.#db)
+    if (options.file !== ':memory:' && options.walCheckpoint === 'background') {
+      this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_FRAMES}`)
+      this.#db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
+      this.#checkpointer = WalCheckpointer.start({
+        file: options.file,
+        synchronous,
+        busyTimeoutMs: BUSY_TIMEOUT_MS,
+        finish: () => { if (this.#db.open) this.#db.pragma('wal_checkpoint(PASSIVE)') },
+        onError: this.#onBackgroundError,
+        onExit: () => { if (this.#db.open) this.#db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_FRAMES}`) }
+      })
+    }
     this.#stmt = this.prepare()
     this.#registry = new RegistryTables(this.#db)
     // Kept in memory until the transaction that writes them has committed (#forgetLanded).
@@ -296,6 +325,7 @@ export class SqliteStore implements Store {
   }
 
   async close (): Promise<void> {
+    await this.#checkpointer?.close()
     if (this.#db.open) {
       this.#flushLanded()
       this.#db.close()
