@@ -306,8 +306,12 @@ describe('SQLite WAL checkpoints on a worker thread', () => {
     const file = freshFile()
     const store = new SqliteStore({ file, walCheckpoint: 'background' })
     try {
+      // The thread is up once it has copied something (it takes a moment to start under tsx).
+      const empty = statSync(file).size
+      await store.ingest(bulky(0), route, 1)
+      await waitFor('the checkpoint thread', () => statSync(file).size > empty)
       // ~60 MB through the WAL, a write every event-loop turn, as a busy ingest does.
-      for (let tx = 0; tx < 240; tx++) {
+      for (let tx = 1; tx < 240; tx++) {
         await store.ingest(bulky(tx), route, 1)
         await new Promise((resolve) => setImmediate(resolve))
       }
