@@ -68,7 +68,6 @@ export class WalCheckpointer {
     this.#worker = fromSources
       ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`, { eval: true, workerData: data })
       : new Worker(entry, { workerData: data })
-    this.#worker.unref()
     this.#worker.on('message', (message: FromCheckpointer) => {
       if (message.kind === 'error') {
         options.onError(new Error(`WAL checkpoint failed: ${message.message}`))
@@ -88,6 +87,8 @@ export class WalCheckpointer {
         resolve()
       })
     })
+    // After the listeners: attaching one refs the thread again. It must never keep Herald alive.
+    this.#worker.unref()
   }
 
   static start (options: WalCheckpointerOptions): WalCheckpointer {
