@@ -201,142 +201,189 @@ export function storeContract (name: string, makeStore: () => Promise<Store>): v
       }))
     })
 
-    describe('claim', () => {
-      it('returns empty when the lane has nothing pending', withStore(async (store) => {
-        assert.deepEqual(await store.claim('webhook:1', 10, T0), { kind: 'empty' })
-      }))
-
-      it('takes the FIFO head run of a lane, up to maxItems, under one new message id', withStore(async (store) => {
-        await store.ingest(['e1', 'e2', 'e3', 'e4', 'e5'].map((id) => face(id)), toTargets(1, 2), T0)
-        const batch = batchOf(await store.claim('webhook:1', 3, T0 + 10))
-        assert.deepEqual(idsOf(batch), ['e1', 'e2', 'e3'])
-        assert.equal(batch.attempt, 1)
-        assert.equal(batch.channel, 'webhook')
-        assert.equal(batch.target, '1')
-        assert.equal(batch.lane, 'webhook:1')
-        assert.equal(batch.group, 'face_events')
-        assert.equal(typeof batch.messageId, 'string')
-        assert.ok(batch.messageId.length > 0)
-        const seqs = batch.items.map((i) => i.event.seq)
-        assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y))
-        assert.equal(batch.items[0]?.event.json, '{"id":"e1"}')
-        for (const item of batch.items) {
-          const d = await store.getDelivery(item.deliveryId)
-          // Claim writes nothing: in flight shows as `sending` under the batch id, and attempts
-          // counts finished attempts only (0 until the outcome is recorded).
-          assert.equal(d?.state, 'sending')
-          assert.equal(d?.attempts, 0)
-          assert.equal(d?.messageId, batch.messageId)
-          assert.equal(d?.lane, 'webhook:1')
+    /*
+     * Every claim test twice: on lanes never claimed, and on lanes whose queue a claim has already
+     * read to its end (an adapter may then keep what ingest adds in memory instead of reading it
+     * back: the SQLite store does). Both must claim the same batches under the same ids.
+     */
+    for (const [mode, readToEnd] of [['', false], [' (lanes read to their end before anything was queued)', true]] as const) {
+      const withLanes = (fn: (store: Store) => Promise<void>) => withStore(async (store) => {
+        if (readToEnd) {
+          for (const lane of ['webhook:1', 'webhook:2']) assert.deepEqual(await store.claim(lane, 1, T0), { kind: 'empty' })
         }
-        const rest = await store.listDeliveries('webhook', '1', { limit: 10, state: 'pending' })
-        assert.deepEqual(rest.results.map((d) => [d.eventId, d.messageId, d.attempts]), [['e5', null, 0], ['e4', null, 0]])
-      }))
+        await fn(store)
+      })
 
-      it('stops a batch at the first delivery of another group', withStore(async (store) => {
-        await store.ingest([face('f1'), face('f2'), car('c1'), face('f3')], toTargets(1), T0)
-        const first = batchOf(await store.claim('webhook:1', 10, T0))
-        assert.deepEqual(idsOf(first), ['f1', 'f2'])
-        await store.markDelivered(first.messageId, OK, T0)
-        const second = batchOf(await store.claim('webhook:1', 10, T0))
-        assert.deepEqual(idsOf(second), ['c1'])
-        assert.equal(second.group, 'car_events')
-        await store.markDelivered(second.messageId, OK, T0)
-        assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 10, T0))), ['f3'])
-      }))
+      describe(`claim${mode}`, () => {
+        it('returns empty when the lane has nothing pending', withLanes(async (store) => {
+          assert.deepEqual(await store.claim('webhook:1', 10, T0), { kind: 'empty' })
+        }))
 
-      it('returns empty while the head batch is in flight, even with more pending behind it', withStore(async (store) => {
-        await store.ingest([face('a'), face('b')], toTargets(1), T0)
-        batchOf(await store.claim('webhook:1', 1, T0))
-        assert.deepEqual(await store.claim('webhook:1', 1, T0), { kind: 'empty' })
-      }))
+        it('takes the FIFO head run of a lane, up to maxItems, under one new message id', withLanes(async (store) => {
+          await store.ingest(['e1', 'e2', 'e3', 'e4', 'e5'].map((id) => face(id)), toTargets(1, 2), T0)
+          const batch = batchOf(await store.claim('webhook:1', 3, T0 + 10))
+          assert.deepEqual(idsOf(batch), ['e1', 'e2', 'e3'])
+          assert.equal(batch.attempt, 1)
+          assert.equal(batch.channel, 'webhook')
+          assert.equal(batch.target, '1')
+          assert.equal(batch.lane, 'webhook:1')
+          assert.equal(batch.group, 'face_events')
+          assert.equal(typeof batch.messageId, 'string')
+          assert.ok(batch.messageId.length > 0)
+          const seqs = batch.items.map((i) => i.event.seq)
+          assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y))
+          assert.equal(batch.items[0]?.event.json, '{"id":"e1"}')
+          for (const item of batch.items) {
+            const d = await store.getDelivery(item.deliveryId)
+            // Claim writes nothing: in flight shows as `sending` under the batch id, and attempts
+            // counts finished attempts only (0 until the outcome is recorded).
+            assert.equal(d?.state, 'sending')
+            assert.equal(d?.attempts, 0)
+            assert.equal(d?.messageId, batch.messageId)
+            assert.equal(d?.lane, 'webhook:1')
+          }
+          const rest = await store.listDeliveries('webhook', '1', { limit: 10, state: 'pending' })
+          assert.deepEqual(rest.results.map((d) => [d.eventId, d.messageId, d.attempts]), [['e5', null, 0], ['e4', null, 0]])
+        }))
 
-      it('with maxInFlight, claims the next batches behind those in flight, in order, up to the window', withStore(async (store) => {
-        await store.ingest(['a', 'b', 'c', 'd', 'e'].map((id) => face(id)), toTargets(1), T0)
-        const one = batchOf(await store.claim('webhook:1', 2, T0, 2))
-        const two = batchOf(await store.claim('webhook:1', 2, T0, 2))
-        assert.deepEqual([idsOf(one), idsOf(two)], [['a', 'b'], ['c', 'd']])
-        assert.notEqual(one.messageId, two.messageId)
-        assert.deepEqual(await store.claim('webhook:1', 2, T0, 2), { kind: 'empty' }, 'the window is full')
-        // Answered out of order: the window has room again, and nothing is claimed twice.
-        await store.markDelivered(two.messageId, OK, T0 + 1)
-        await store.markDelivered(one.messageId, OK, T0 + 2)
-        const three = batchOf(await store.claim('webhook:1', 2, T0 + 3, 2))
-        assert.deepEqual(idsOf(three), ['e'])
-        await store.markDelivered(three.messageId, OK, T0 + 4)
-        assert.deepEqual(await store.claim('webhook:1', 2, T0 + 5, 2), { kind: 'empty' })
-        const delivered = await store.listDeliveries('webhook', '1', { limit: 10, state: 'delivered' })
-        assert.deepEqual(delivered.results.map((d) => d.eventId).sort(), ['a', 'b', 'c', 'd', 'e'])
-      }))
+        it('stops a batch at the first delivery of another group', withLanes(async (store) => {
+          await store.ingest([face('f1'), face('f2'), car('c1'), face('f3')], toTargets(1), T0)
+          const first = batchOf(await store.claim('webhook:1', 10, T0))
+          assert.deepEqual(idsOf(first), ['f1', 'f2'])
+          await store.markDelivered(first.messageId, OK, T0)
+          const second = batchOf(await store.claim('webhook:1', 10, T0))
+          assert.deepEqual(idsOf(second), ['c1'])
+          assert.equal(second.group, 'car_events')
+          await store.markDelivered(second.messageId, OK, T0)
+          assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 10, T0))), ['f3'])
+        }))
 
-      it('with maxInFlight, a failed batch stops the window: nothing new until it is delivered, and it goes out alone', withStore(async (store) => {
-        await store.ingest(['a', 'b', 'c', 'd', 'e'].map((id) => face(id)), toTargets(1), T0)
-        const a = batchOf(await store.claim('webhook:1', 1, T0, 3))
-        const b = batchOf(await store.claim('webhook:1', 1, T0, 3))
-        const c = batchOf(await store.claim('webhook:1', 1, T0, 3))
-        await store.scheduleRetry(a.messageId, T0 + 100, DOWN, T0 + 1)
-        assert.deepEqual(await store.claim('webhook:1', 1, T0 + 200, 3), { kind: 'empty' }, 'b and c still in flight: nothing overtakes a')
-        // b and c were already sent: they land (out of order, which is the price of the window).
-        await store.markDelivered(c.messageId, OK, T0 + 2)
-        await store.markDelivered(b.messageId, OK, T0 + 3)
-        assert.deepEqual(await store.claim('webhook:1', 1, T0 + 50, 3), { kind: 'wait', until: T0 + 100 }, 'the retry of a is the head')
-        const retried = batchOf(await store.claim('webhook:1', 1, T0 + 100, 3))
-        assert.equal(retried.messageId, a.messageId)
-        assert.equal(retried.attempt, 2)
-        assert.deepEqual(await store.claim('webhook:1', 1, T0 + 100, 3), { kind: 'empty' }, 'a retry goes out alone')
-        await store.markDelivered(retried.messageId, OK, T0 + 101)
-        assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, T0 + 102, 3))), ['d'])
-        assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, T0 + 102, 3))), ['e'])
-      }))
+        it('returns empty while the head batch is in flight, even with more pending behind it', withLanes(async (store) => {
+          await store.ingest([face('a'), face('b')], toTargets(1), T0)
+          batchOf(await store.claim('webhook:1', 1, T0))
+          assert.deepEqual(await store.claim('webhook:1', 1, T0), { kind: 'empty' })
+        }))
 
-      it('gives each lane its own head: one lane in flight does not hold up another', withStore(async (store) => {
-        await store.ingest([face('a')], toTargets(1, 2), T0)
-        const one = batchOf(await store.claim('webhook:1', 5, T0))
-        const two = batchOf(await store.claim('webhook:2', 5, T0))
-        assert.notEqual(one.messageId, two.messageId)
-        assert.deepEqual(idsOf(two), ['a'])
-        assert.equal(two.target, '2')
-      }))
+        it('with maxInFlight, claims the next batches behind those in flight, in order, up to the window', withLanes(async (store) => {
+          await store.ingest(['a', 'b', 'c', 'd', 'e'].map((id) => face(id)), toTargets(1), T0)
+          const one = batchOf(await store.claim('webhook:1', 2, T0, 2))
+          const two = batchOf(await store.claim('webhook:1', 2, T0, 2))
+          assert.deepEqual([idsOf(one), idsOf(two)], [['a', 'b'], ['c', 'd']])
+          assert.notEqual(one.messageId, two.messageId)
+          assert.deepEqual(await store.claim('webhook:1', 2, T0, 2), { kind: 'empty' }, 'the window is full')
+          // Answered out of order: the window has room again, and nothing is claimed twice.
+          await store.markDelivered(two.messageId, OK, T0 + 1)
+          await store.markDelivered(one.messageId, OK, T0 + 2)
+          const three = batchOf(await store.claim('webhook:1', 2, T0 + 3, 2))
+          assert.deepEqual(idsOf(three), ['e'])
+          await store.markDelivered(three.messageId, OK, T0 + 4)
+          assert.deepEqual(await store.claim('webhook:1', 2, T0 + 5, 2), { kind: 'empty' })
+          const delivered = await store.listDeliveries('webhook', '1', { limit: 10, state: 'delivered' })
+          assert.deepEqual(delivered.results.map((d) => d.eventId).sort(), ['a', 'b', 'c', 'd', 'e'])
+        }))
 
-      it('starts the next batch after the head is delivered, under a new message id', withStore(async (store) => {
-        await store.ingest([face('a'), face('b'), face('c')], toTargets(1), T0)
-        const first = batchOf(await store.claim('webhook:1', 2, T0))
-        await store.markDelivered(first.messageId, OK, T0 + 5)
-        const second = batchOf(await store.claim('webhook:1', 2, T0 + 6))
-        assert.deepEqual(idsOf(second), ['c'])
-        assert.notEqual(second.messageId, first.messageId)
-        assert.equal(second.attempt, 1)
-        await store.markDelivered(second.messageId, OK, T0 + 7)
-        assert.deepEqual(await store.claim('webhook:1', 2, T0 + 8), { kind: 'empty' })
-      }))
+        it('with maxInFlight, a failed batch stops the window: nothing new until it is delivered, and it goes out alone', withLanes(async (store) => {
+          await store.ingest(['a', 'b', 'c', 'd', 'e'].map((id) => face(id)), toTargets(1), T0)
+          const a = batchOf(await store.claim('webhook:1', 1, T0, 3))
+          const b = batchOf(await store.claim('webhook:1', 1, T0, 3))
+          const c = batchOf(await store.claim('webhook:1', 1, T0, 3))
+          await store.scheduleRetry(a.messageId, T0 + 100, DOWN, T0 + 1)
+          assert.deepEqual(await store.claim('webhook:1', 1, T0 + 200, 3), { kind: 'empty' }, 'b and c still in flight: nothing overtakes a')
+          // b and c were already sent: they land (out of order, which is the price of the window).
+          await store.markDelivered(c.messageId, OK, T0 + 2)
+          await store.markDelivered(b.messageId, OK, T0 + 3)
+          assert.deepEqual(await store.claim('webhook:1', 1, T0 + 50, 3), { kind: 'wait', until: T0 + 100 }, 'the retry of a is the head')
+          const retried = batchOf(await store.claim('webhook:1', 1, T0 + 100, 3))
+          assert.equal(retried.messageId, a.messageId)
+          assert.equal(retried.attempt, 2)
+          assert.deepEqual(await store.claim('webhook:1', 1, T0 + 100, 3), { kind: 'empty' }, 'a retry goes out alone')
+          await store.markDelivered(retried.messageId, OK, T0 + 101)
+          assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, T0 + 102, 3))), ['d'])
+          assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, T0 + 102, 3))), ['e'])
+        }))
 
-      it('waits until next_attempt_at, then reclaims the same batch under the same message id', withStore(async (store) => {
-        await store.ingest([face('a'), face('b')], toTargets(1), T0)
-        const first = batchOf(await store.claim('webhook:1', 5, T0))
-        await store.scheduleRetry(first.messageId, T0 + 1000, DOWN, T0 + 4)
-        assert.deepEqual(await store.claim('webhook:1', 5, T0 + 999), { kind: 'wait', until: T0 + 1000 })
-        const again = batchOf(await store.claim('webhook:1', 5, T0 + 1000))
-        assert.equal(again.messageId, first.messageId)
-        assert.deepEqual(again.items.map((i) => i.deliveryId), first.items.map((i) => i.deliveryId))
-        assert.equal(again.attempt, 2)
-        assert.equal((await store.getDelivery(first.items[0]?.deliveryId ?? 0))?.attempts, 1, 'the second attempt is not finished yet')
-      }))
+        it('gives each lane its own head: one lane in flight does not hold up another', withLanes(async (store) => {
+          await store.ingest([face('a')], toTargets(1, 2), T0)
+          const one = batchOf(await store.claim('webhook:1', 5, T0))
+          const two = batchOf(await store.claim('webhook:2', 5, T0))
+          assert.notEqual(one.messageId, two.messageId)
+          assert.deepEqual(idsOf(two), ['a'])
+          assert.equal(two.target, '2')
+        }))
 
-      it('does not add items queued after a batch to its retry', withStore(async (store) => {
-        await store.ingest([face('a'), face('b')], toTargets(1), T0)
-        const first = batchOf(await store.claim('webhook:1', 5, T0))
-        await store.scheduleRetry(first.messageId, T0 + 100, DOWN, T0)
-        await store.ingest([face('c'), face('d')], toTargets(1), T0 + 50)
-        const retried = batchOf(await store.claim('webhook:1', 5, T0 + 100))
-        assert.equal(retried.messageId, first.messageId)
-        assert.deepEqual(idsOf(retried), ['a', 'b'])
-        await store.markDelivered(retried.messageId, OK, T0 + 101)
-        const next = batchOf(await store.claim('webhook:1', 5, T0 + 102))
-        assert.deepEqual(idsOf(next), ['c', 'd'])
-        assert.notEqual(next.messageId, first.messageId)
-        assert.equal(next.attempt, 1)
-      }))
-    })
+        it('starts the next batch after the head is delivered, under a new message id', withLanes(async (store) => {
+          await store.ingest([face('a'), face('b'), face('c')], toTargets(1), T0)
+          const first = batchOf(await store.claim('webhook:1', 2, T0))
+          await store.markDelivered(first.messageId, OK, T0 + 5)
+          const second = batchOf(await store.claim('webhook:1', 2, T0 + 6))
+          assert.deepEqual(idsOf(second), ['c'])
+          assert.notEqual(second.messageId, first.messageId)
+          assert.equal(second.attempt, 1)
+          await store.markDelivered(second.messageId, OK, T0 + 7)
+          assert.deepEqual(await store.claim('webhook:1', 2, T0 + 8), { kind: 'empty' })
+        }))
+
+        it('waits until next_attempt_at, then reclaims the same batch under the same message id', withLanes(async (store) => {
+          await store.ingest([face('a'), face('b')], toTargets(1), T0)
+          const first = batchOf(await store.claim('webhook:1', 5, T0))
+          await store.scheduleRetry(first.messageId, T0 + 1000, DOWN, T0 + 4)
+          assert.deepEqual(await store.claim('webhook:1', 5, T0 + 999), { kind: 'wait', until: T0 + 1000 })
+          const again = batchOf(await store.claim('webhook:1', 5, T0 + 1000))
+          assert.equal(again.messageId, first.messageId)
+          assert.deepEqual(again.items.map((i) => i.deliveryId), first.items.map((i) => i.deliveryId))
+          assert.equal(again.attempt, 2)
+          assert.equal((await store.getDelivery(first.items[0]?.deliveryId ?? 0))?.attempts, 1, 'the second attempt is not finished yet')
+        }))
+
+        it('claims the same batch under the same id again after releaseInFlight (a restart)', withLanes(async (store) => {
+          await store.ingest(['a', 'b', 'c'].map((id) => face(id)), toTargets(1), T0)
+          const first = batchOf(await store.claim('webhook:1', 2, T0))
+          await store.releaseInFlight()
+          const again = batchOf(await store.claim('webhook:1', 2, T0 + 1))
+          assert.equal(again.messageId, first.messageId)
+          assert.deepEqual(again.items.map((i) => i.deliveryId), first.items.map((i) => i.deliveryId))
+        }))
+
+        it('claims a resent delivery after what was queued before the resend, and before what came later', withLanes(async (store) => {
+          await store.ingest([face('a'), face('b')], toTargets(1), T0)
+          const a = batchOf(await store.claim('webhook:1', 1, T0))
+          await store.markDelivered(a.messageId, OK, T0 + 1)
+          await store.resend(a.items[0]?.deliveryId ?? 0, T0 + 2)
+          await store.ingest([face('c')], toTargets(1), T0 + 3)
+          const order: string[][] = []
+          for (let i = 0; i < 3; i++) {
+            const batch = batchOf(await store.claim('webhook:1', 1, T0 + 4))
+            order.push(idsOf(batch))
+            await store.markDelivered(batch.messageId, OK, T0 + 5)
+          }
+          assert.deepEqual(order, [['b'], ['a'], ['c']])
+          assert.deepEqual(await store.claim('webhook:1', 1, T0 + 6), { kind: 'empty' })
+        }))
+
+        it('after dropLane, claims only what was queued later', withLanes(async (store) => {
+          await store.ingest([face('a'), face('b')], toTargets(1), T0)
+          await store.dropLane('webhook:1')
+          await store.ingest([face('c')], toTargets(1), T0 + 1)
+          assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 5, T0 + 2))), ['c'])
+        }))
+
+        it('does not add items queued after a batch to its retry', withLanes(async (store) => {
+          await store.ingest([face('a'), face('b')], toTargets(1), T0)
+          const first = batchOf(await store.claim('webhook:1', 5, T0))
+          await store.scheduleRetry(first.messageId, T0 + 100, DOWN, T0)
+          await store.ingest([face('c'), face('d')], toTargets(1), T0 + 50)
+          const retried = batchOf(await store.claim('webhook:1', 5, T0 + 100))
+          assert.equal(retried.messageId, first.messageId)
+          assert.deepEqual(idsOf(retried), ['a', 'b'])
+          await store.markDelivered(retried.messageId, OK, T0 + 101)
+          const next = batchOf(await store.claim('webhook:1', 5, T0 + 102))
+          assert.deepEqual(idsOf(next), ['c', 'd'])
+          assert.notEqual(next.messageId, first.messageId)
+          assert.equal(next.attempt, 1)
+        }))
+      })
+
+    }
 
     describe('attempt outcomes', () => {
       it('markDelivered finishes the batch and records status, latency and time', withStore(async (store) => {

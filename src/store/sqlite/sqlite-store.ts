@@ -56,6 +56,25 @@ function toEvent (r: EventRecord): HeraldEvent {
   }
 }
 
+/**
+ * The event as ingest has just stored it, for the read-ahead. Only its JSON is kept (a third of
+ * the parsed object's memory); `data` is parsed again on first use, as for a row read back.
+ */
+function storedEvent (e: IncomingEvent, seq: number, receivedAt: number): HeraldEvent {
+  const json = e.json
+  let data: JsonObject | undefined
+  return {
+    seq,
+    type: e.type,
+    id: e.id,
+    key: e.key,
+    transition: e.transition,
+    get data () { return (data ??= JSON.parse(json) as JsonObject) },
+    json,
+    receivedAt
+  }
+}
+
 function toDelivery (r: DeliveryRecord): Delivery {
   return {
     id: r.id,
@@ -142,6 +161,24 @@ interface Flight {
   readonly count: number
 }
 
+/** A queued first try held in memory from its ingest on, so that claiming it reads nothing (see #ahead). */
+interface AheadItem {
+  readonly deliveryId: number
+  readonly channel: string
+  readonly target: string
+  readonly group: string
+  readonly createdAt: number
+  readonly event: HeraldEvent
+}
+
+/**
+ * Most queued deliveries held in memory for claim, over all lanes, and most lanes held. Past
+ * them a lane's queue is read from the table again (a backlog behind a slow receiver, a fan-out
+ * to many tokens); ~1 KB per item with its event, so at most a few tens of MB.
+ */
+const AHEAD_MAX_ITEMS = 20_000
+const AHEAD_MAX_LANES = 4096
+
 /** A delivered batch whose outcome is known in memory and not yet written (see #land). */
 interface Landed {
   readonly flight: Flight
@@ -207,6 +244,17 @@ export class SqliteStore implements Store {
    */
   readonly #disordered = new Set<string>()
   readonly #headRunByLimit = new Map<number, Database.Statement>()
+  /**
+   * Read-ahead of claim, per lane: present only while it holds every open delivery of the lane
+   * that is not in flight nor landed, all of them first tries, in order. Ingest appends what it
+   * has just committed; claim then takes from here instead of reading the head run (the largest
+   * store cost of a claim). A lane is entered when a claim reads its queue to the end, and left
+   * on anything else that changes its rows (a retry, a failure, a drop, a resend, a restart).
+   */
+  readonly #ahead = new Map<string, AheadItem[]>()
+  #aheadItems = 0
+  /** Ingest's additions to #ahead, applied once its transaction has committed. */
+  #aheadPending: Array<{ readonly lane: string, readonly item: AheadItem }> = []
   /** Delivered outcomes not written yet, in landing order; and per lane the last delivery id they cover. */
   #landed: Landed[] = []
   readonly #landedUpTo = new Map<string, number>()
@@ -257,7 +305,15 @@ export class SqliteStore implements Store {
           continue
         }
         const routes = route(event)
-        for (const r of routes) this.#stmt.enqueue.run(r.channel, r.target, r.lane, r.group, inserted.seq, now, now)
+        if (routes.length > 0) {
+          const stored = storedEvent(event, inserted.seq, now)
+          for (const r of routes) {
+            const deliveryId = Number(this.#stmt.enqueue.run(r.channel, r.target, r.lane, r.group, inserted.seq, now, now).lastInsertRowid)
+            if (this.#ahead.has(r.lane)) {
+              this.#aheadPending.push({ lane: r.lane, item: { deliveryId, channel: r.channel, target: r.target, group: r.group, createdAt: now, event: stored } })
+            }
+          }
+        }
         results.push({ seq: inserted.seq, key: event.key, duplicate: false, routes })
       }
       return results
@@ -341,9 +397,52 @@ export class SqliteStore implements Store {
   }
 
   async ingest (events: readonly IncomingEvent[], route: (event: IncomingEvent) => readonly Route[], now: number): Promise<IngestResult[]> {
-    const results = this.#ingestTx(events, route, now)
+    this.#aheadPending = []
+    let results: IngestResult[]
+    try {
+      results = this.#ingestTx(events, route, now)
+    } catch (err) {
+      this.#aheadPending = []
+      throw err
+    }
     if (this.#landed.length > 0) this.#forgetLanded()
+    for (const { lane, item } of this.#aheadPending) this.#readAhead(lane, item)
+    this.#aheadPending = []
     return results
+  }
+
+  #readAhead (lane: string, item: AheadItem): void {
+    const ahead = this.#ahead.get(lane)
+    if (ahead === undefined) return
+    if (this.#aheadItems >= AHEAD_MAX_ITEMS) {
+      this.#leaveAhead(lane)
+      return
+    }
+    ahead.push(item)
+    this.#aheadItems++
+  }
+
+  /** The lane's queue is read from the table again from its next claim on. */
+  #leaveAhead (lane: string): void {
+    const ahead = this.#ahead.get(lane)
+    if (ahead === undefined) return
+    this.#aheadItems -= ahead.length
+    this.#ahead.delete(lane)
+  }
+
+  #clearAhead (): void {
+    this.#ahead.clear()
+    this.#aheadItems = 0
+  }
+
+  /** A claim read the lane's queue to its end: from now on ingest keeps it in memory. */
+  #enterAhead (lane: string): void {
+    if (this.#ahead.has(lane)) return
+    if (this.#ahead.size >= AHEAD_MAX_LANES) {
+      const oldest = this.#ahead.keys().next()
+      if (oldest.done !== true) this.#leaveAhead(oldest.value)
+    }
+    this.#ahead.set(lane, [])
   }
 
   async getEvent (seq: number): Promise<HeraldEvent | undefined> {
@@ -376,12 +475,51 @@ export class SqliteStore implements Store {
     if (flying !== undefined && (flying.length >= maxInFlight || this.#disordered.has(lane) || flying.some((f) => f.attempt > 1))) {
       return { kind: 'empty' }
     }
+    const ahead = this.#ahead.get(lane)
+    const claimed = ahead === undefined ? this.#claimStored(lane, maxItems, now, flying) : this.#claimAhead(lane, ahead, maxItems)
+    if (claimed.kind !== 'batch') return claimed
+    const { batch } = claimed
+    const flight: Flight = {
+      messageId: batch.messageId,
+      lane,
+      first: batch.items[0]?.deliveryId ?? 0,
+      last: batch.items.at(-1)?.deliveryId ?? 0,
+      attempt: batch.attempt,
+      count: batch.items.length
+    }
+    if (flying === undefined) this.#flights.set(lane, [flight])
+    else flying.push(flight)
+    this.#flightsById.set(flight.messageId, flight)
+    return claimed
+  }
+
+  /** The next batch from memory: every item there is a first try, in lane order. */
+  #claimAhead (lane: string, ahead: AheadItem[], maxItems: number): ClaimResult {
+    const head = ahead[0]
+    if (head === undefined) return { kind: 'empty' }
+    const limit = Math.min(ahead.length, Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1)
+    let n = 1
+    while (n < limit && (ahead[n] as AheadItem).group === head.group) n++
+    const taken = ahead.splice(0, n)
+    this.#aheadItems -= n
+    const last = taken[n - 1] as AheadItem
+    const items: ClaimedItem[] = taken.map((a) => ({ deliveryId: a.deliveryId, event: a.event }))
+    const messageId = deriveMessageId(lane, head.deliveryId, last.deliveryId, head.createdAt, head.event.key)
+    return { kind: 'batch', batch: { messageId, channel: head.channel, target: head.target, lane, group: head.group, attempt: 1, items } }
+  }
+
+  /** The next batch read from the table: the head run with its events. */
+  #claimStored (lane: string, maxItems: number, now: number, flying: readonly Flight[] | undefined): ClaimResult {
     // One read: the head run with its events. The head decides (wait, retry or a new batch).
     // Rows whose delivered outcome is still in memory, and rows in flight, are behind the head.
     const after = Math.max(this.#landedUpTo.get(lane) ?? 0, flying?.at(-1)?.last ?? 0)
-    const run = this.#headRun(maxItems).all(lane, after) as RunRow[]
+    const limit = Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1
+    const run = this.#headRun(limit).all(lane, after) as RunRow[]
     const head = run[0]
-    if (head === undefined) return { kind: 'empty' }
+    if (head === undefined) {
+      this.#enterAhead(lane)
+      return { kind: 'empty' }
+    }
     if (flying !== undefined && head.message_id !== null) return { kind: 'empty' }
     // Left `sending` by an older Herald and not released yet: FIFO means nothing behind it may start.
     if (head.state === 'sending') return { kind: 'empty' }
@@ -402,20 +540,11 @@ export class SqliteStore implements Store {
         items.push({ deliveryId: r.delivery_id, event: toEvent(r) })
       }
       if (items.length === 0) return { kind: 'empty' }
+      // Everything open past the cursor is in this batch: the queue was read to its end.
+      if (items.length === run.length && run.length < limit) this.#enterAhead(lane)
       const messageId = deriveMessageId(lane, first.delivery_id, items.at(-1)?.deliveryId ?? first.delivery_id, first.d_created_at, first.key)
       batch = { messageId, channel: first.channel, target: first.target, lane, group: head.grp, attempt: 1, items }
     }
-    const flight: Flight = {
-      messageId: batch.messageId,
-      lane,
-      first: batch.items[0]?.deliveryId ?? 0,
-      last: batch.items.at(-1)?.deliveryId ?? 0,
-      attempt: batch.attempt,
-      count: batch.items.length
-    }
-    if (flying === undefined) this.#flights.set(lane, [flight])
-    else flying.push(flight)
-    this.#flightsById.set(flight.messageId, flight)
     return { kind: 'batch', batch }
   }
 
@@ -509,6 +638,7 @@ export class SqliteStore implements Store {
   async scheduleRetry (messageId: string, nextAttemptAt: number, info: AttemptInfo, now: number): Promise<void> {
     const f = this.#flightsById.get(messageId)
     if (f === undefined) return
+    this.#leaveAhead(f.lane)
     this.#land(f, true)
     this.#flushLanded()
     this.#stmt.retry.run(f.messageId, f.attempt, nextAttemptAt, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
@@ -517,6 +647,7 @@ export class SqliteStore implements Store {
   async markFailed (messageId: string, info: AttemptInfo, now: number): Promise<void> {
     const f = this.#flightsById.get(messageId)
     if (f === undefined) return
+    this.#leaveAhead(f.lane)
     this.#land(f, true)
     this.#flushLanded()
     this.#stmt.failed.run(f.messageId, f.attempt, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
@@ -525,6 +656,7 @@ export class SqliteStore implements Store {
   /** Forgets what is in flight in memory, and releases rows an older Herald left `sending`. */
   async releaseInFlight (): Promise<number> {
     this.#flushLanded()
+    this.#clearAhead()
     let released = 0
     for (const flying of this.#flights.values()) for (const f of flying) released += f.count
     this.#flights.clear()
@@ -549,11 +681,13 @@ export class SqliteStore implements Store {
 
   async expedite (lane: string): Promise<number> {
     this.#flushLanded()
+    this.#leaveAhead(lane)
     return this.#stmt.expedite.run(lane).changes
   }
 
   async dropLane (lane: string): Promise<number> {
     this.#flushLanded()
+    this.#leaveAhead(lane)
     return this.#stmt.dropLane.run(lane).changes
   }
 
@@ -582,6 +716,8 @@ export class SqliteStore implements Store {
 
   async resend (id: number, now: number): Promise<Delivery> {
     this.#flushLanded()
+    // A row appended to a lane this store did not ingest.
+    this.#clearAhead()
     const row = this.#stmt.resend.get(now, now, id) as { id: number } | undefined
     if (row === undefined) throw new NotFoundError(`delivery ${id} not found`)
     return toDelivery(this.#stmt.getDelivery.get(row.id) as DeliveryRecord)
