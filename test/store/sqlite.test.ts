@@ -332,3 +332,30 @@ describe('SQLite WAL checkpoints on a worker thread', () => {
     assert.equal(inspect(file, (db) => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n), 500)
   })
 })
+
+describe('SQLite claim read-ahead', () => {
+  const route = () => [{ channel: 'webhook', target: '1', lane: 'webhook:1', group: 'face_events' }]
+  const face = (i: number): IncomingEvent => ({ type: 'face_event', id: String(i), key: `face_event:${i}`, transition: null, data: { id: String(i) }, json: `{"id":"${i}"}` })
+  const OK = { statusCode: 200, error: null, latencyMs: 1 }
+
+  it('reads a queue that outgrew what memory holds from the table, in order and whole', async () => {
+    const store = new SqliteStore({ file: ':memory:' })
+    try {
+      assert.deepEqual(await store.claim('webhook:1', 1, 1), { kind: 'empty' })
+      // 20,500 queued behind the lane's read-ahead (it holds 20,000), then more while draining.
+      for (let i = 0; i < 20_500; i += 500) await store.ingest(Array.from({ length: 500 }, (_, k) => face(i + k)), route, 1)
+      const seen: number[] = []
+      for (let round = 0; ; round++) {
+        if (round === 3) await store.ingest([face(20_500), face(20_501)], route, 2)
+        const claimed = await store.claim('webhook:1', 4000, 3)
+        if (claimed.kind !== 'batch') break
+        for (const item of claimed.batch.items) seen.push(Number(item.event.id))
+        await store.markDelivered(claimed.batch.messageId, OK, 4)
+      }
+      assert.equal(seen.length, 20_502)
+      assert.ok(seen.every((id, i) => id === i), 'every event once, in order')
+    } finally {
+      await store.close()
+    }
+  })
+})
