@@ -219,6 +219,12 @@ async function latency ({ name, target, path, receiver, runId }) {
     const load = await run(CFG.latencyMs, runId)
     const complete = await receiver.waitFor(load.acked, 10_000)
     const cpu = meter()
+    // p99 of each second's worth of events, in arrival order: a backlog episode shows as a run of
+    // high seconds, a steady tail as every second alike.
+    const perSecond = []
+    for (let i = 0; i < receiver.state.latencies.length; i += CFG.latencyRate) {
+      perSecond.push(percentile(Float64Array.from(receiver.state.latencies.slice(i, i + CFG.latencyRate)).sort(), 99))
+    }
     const lat = Float64Array.from(receiver.state.latencies).sort()
     const lags = Float64Array.from(load.lags).sort()
     const acks = Float64Array.from(load.ackTimes).sort()
@@ -235,6 +241,7 @@ async function latency ({ name, target, path, receiver, runId }) {
       p99: percentile(lat, 99),
       p999: percentile(lat, 99.9),
       max: lat.length > 0 ? lat[lat.length - 1] : NaN,
+      perSecond,
       ackP50: percentile(acks, 50),
       ackP99: percentile(acks, 99),
       lagP99: percentile(lags, 99),
@@ -388,8 +395,11 @@ function printTable () {
   if (b !== undefined) out.push(`  (b)  ${b.received.toLocaleString('en-US')}/${b.acked.toLocaleString('en-US')} events received in ${b.seconds.toFixed(2)} s in ${b.requestsReceived.toLocaleString('en-US')} webhook POSTs; webhook batch_size 1, producer posts 1 event per request; ingest acknowledged at ${fmtInt(b.ingestPerSec)} events/s;\n       delivered ${fmtInt(b.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(b.drainPerSec)} events/s after (queue drain only); Herald CPU ${fmtUs(b.cpuUsPerEvent)}/event; errors ${b.errors}${b.firstError ? ` (${b.firstError})` : ''}`)
   if (b2 !== undefined) out.push(`  (b2) ${b2.received.toLocaleString('en-US')}/${b2.acked.toLocaleString('en-US')} events received in ${b2.seconds.toFixed(2)} s in ${b2.requestsReceived.toLocaleString('en-US')} webhook POSTs; webhook batch_size ${CFG.batch100PerRequest}, producer posts arrays of ${CFG.batch100PerRequest} events per request; ingest acknowledged at ${fmtInt(b2.ingestPerSec)} events/s;\n       delivered ${fmtInt(b2.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(b2.drainPerSec)} events/s after (queue drain only); Herald CPU ${fmtUs(b2.cpuUsPerEvent)}/event; errors ${b2.errors}${b2.firstError ? ` (${b2.firstError})` : ''}`)
   if (c !== undefined) out.push(`  (c)  open loop, ${c.sent.toLocaleString('en-US')} events over ${CFG.latencyMs / 1000} s after a ${CFG.latencyWarmupMs / 1000} s warm-up, batch 1; received ${c.received.toLocaleString('en-US')}${c.warmDrained ? '' : ' (warm-up backlog not drained within 10 s before measuring)'}; p90 ${fmtMs(c.p90)} p99.9 ${fmtMs(c.p999)} max ${fmtMs(c.max)};\n       POST answered (202) p50 ${fmtMs(c.ackP50)} p99 ${fmtMs(c.ackP99)}; generator send lag p99 ${fmtMs(c.lagP99)} max ${fmtMs(c.lagMax)}; errors ${c.errors}`)
+  const seconds = (r) => r.perSecond.map((v) => v.toFixed(v < 10 ? 1 : 0)).join(' ')
+  if (c !== undefined) out.push(`       p99 of each second, ms: ${seconds(c)}`)
   if (bw !== undefined) out.push(`  (bw) as (b) with [webhooks] max_in_flight = ${CFG.window}: ${bw.received.toLocaleString('en-US')}/${bw.acked.toLocaleString('en-US')} events in ${bw.seconds.toFixed(2)} s; delivered ${fmtInt(bw.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(bw.drainPerSec)} events/s after; Herald CPU ${fmtUs(bw.cpuUsPerEvent)}/event; errors ${bw.errors}`)
   if (cw !== undefined) out.push(`  (cw) as (c) with [webhooks] max_in_flight = ${CFG.window}: received ${cw.received.toLocaleString('en-US')}; p90 ${fmtMs(cw.p90)} p99.9 ${fmtMs(cw.p999)} max ${fmtMs(cw.max)}; POST answered p99 ${fmtMs(cw.ackP99)}; send lag p99 ${fmtMs(cw.lagP99)}; errors ${cw.errors}`)
+  if (cw !== undefined) out.push(`       p99 of each second, ms: ${seconds(cw)}`)
   if (cBare !== undefined) out.push(`       bare: p90 ${fmtMs(cBare.p90)} p99.9 ${fmtMs(cBare.p999)} max ${fmtMs(cBare.max)}; received ${cBare.received}/${cBare.sent}; generator send lag p99 ${fmtMs(cBare.lagP99)}`)
   if (d !== undefined) {
     out.push(`  (d)  ${d.acked.toLocaleString('en-US')} events ingested in arrays of ${CFG.rssPerRequest} (concurrency ${CFG.rssConcurrency}) in ${d.ingestSeconds.toFixed(1)} s = ${fmtInt(d.ingestPerSec)} events/s, Herald CPU ${fmtUs(d.cpuUsPerEvent)}/event; webhook send_attempts 0 to a closed port`)
