@@ -367,6 +367,17 @@ export function storeContract (name: string, makeStore: () => Promise<Store>): v
           assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 5, T0 + 2))), ['c'])
         }))
 
+        it('retries a batch whole under its id when batch_size has shrunk since its first try', withLanes(async (store) => {
+          await store.ingest(['a', 'b', 'c', 'd'].map((id) => face(id)), toTargets(1), T0)
+          const first = batchOf(await store.claim('webhook:1', 3, T0))
+          await store.scheduleRetry(first.messageId, T0 + 10, DOWN, T0 + 1)
+          const again = batchOf(await store.claim('webhook:1', 1, T0 + 10))
+          assert.equal(again.messageId, first.messageId)
+          assert.deepEqual(idsOf(again), ['a', 'b', 'c'])
+          await store.markDelivered(again.messageId, OK, T0 + 11)
+          assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, T0 + 12))), ['d'])
+        }))
+
         it('does not add items queued after a batch to its retry', withLanes(async (store) => {
           await store.ingest([face('a'), face('b')], toTargets(1), T0)
           const first = batchOf(await store.claim('webhook:1', 5, T0))
@@ -613,6 +624,24 @@ export function storeContract (name: string, makeStore: () => Promise<Store>): v
         assert.deepEqual(await store.prune(T0 + 1, 2), { deliveries: 0, events: 2 })
         assert.deepEqual(await store.prune(T0 + 1, 2), { deliveries: 0, events: 1 })
         assert.deepEqual(await store.prune(T0 + 1, 2), { deliveries: 0, events: 0 })
+      }))
+
+      it('prunes in chunks what finished, and later, under the same cutoff, what has finished since', withStore(async (store) => {
+        const deliver = async (ids: string[]): Promise<void> => {
+          await store.ingest(ids.map((id) => face(id)), toTargets(1), T0)
+          for (;;) {
+            const claimed = await store.claim('webhook:1', 1, T0)
+            if (claimed.kind !== 'batch') return
+            await store.markDelivered(claimed.batch.messageId, OK, T0)
+          }
+        }
+        await deliver(['a', 'b', 'c'])
+        assert.deepEqual(await store.prune(T0 + 1, 2), { deliveries: 2, events: 2 })
+        assert.deepEqual(await store.prune(T0 + 1, 2), { deliveries: 1, events: 1 })
+        assert.deepEqual(await store.prune(T0 + 1, 2), { deliveries: 0, events: 0 })
+        await deliver(['d', 'e'])
+        assert.deepEqual(await store.prune(T0 + 1, 2), { deliveries: 2, events: 2 })
+        assert.deepEqual(await store.prune(T0 + 1), { deliveries: 0, events: 0 })
       }))
 
       it('keeps an old event whose delivery finished recently', withStore(async (store) => {

@@ -174,6 +174,52 @@ describe('SQLite at retention scale', () => {
     }
   })
 
+  it('prunes in chunks past a queue kept behind a dead receiver: only finished rows older than the cutoff go', async () => {
+    const file = freshFile()
+    await new SqliteStore({ file }).close()
+    const db = new Database(file)
+    // 20,000 old rows, alternately queued for a dead webhook:1 and delivered to webhook:2; then
+    // 100 old ones that finished recently; then 100 recent ones; then 100 old again (a clock
+    // stepped back: their rowids lie past the cutoff).
+    db.exec(`WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+      INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at)
+      SELECT 'webhook', CASE i % 2 WHEN 1 THEN '1' ELSE '2' END, CASE i % 2 WHEN 1 THEN 'webhook:1' ELSE 'webhook:2' END,
+        'face_events', 1, CASE i % 2 WHEN 1 THEN 'pending' ELSE 'delivered' END, 10, 10 FROM n`)
+    const more = (state: string, created: number, updated: number) => db.exec(`WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+      INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at)
+      SELECT 'webhook', '2', 'webhook:2', 'face_events', 1, '${state}', ${created}, ${updated} FROM n`)
+    more('delivered', 10, 5000)
+    more('failed', 4000, 4000)
+    more('delivered', 10, 10)
+    db.close()
+    const store = new SqliteStore({ file })
+    try {
+      let pruned = 0
+      let calls = 0
+      for (;;) {
+        const { deliveries } = await store.prune(1000, 1000)
+        pruned += deliveries
+        calls++
+        if (deliveries < 1000) break
+      }
+      // The stepped-back rows may or may not fall below the cutoff; nothing newer than it goes.
+      assert.ok(pruned === 10_000 || pruned === 10_100, `pruned ${pruned}`)
+      assert.equal(calls, 11)
+      const left = () => inspect(file, (d) => d.prepare('SELECT state, updated_at, count(*) AS n FROM deliveries GROUP BY state, updated_at ORDER BY state, updated_at').all())
+      assert.deepEqual(left(), [
+        ...(pruned === 10_000 ? [{ state: 'delivered', updated_at: 10, n: 100 }] : []),
+        { state: 'delivered', updated_at: 5000, n: 100 },
+        { state: 'failed', updated_at: 4000, n: 100 },
+        { state: 'pending', updated_at: 10, n: 10_000 }
+      ])
+      // A later pass (a later cutoff) takes the rest of what finished, and still nothing queued.
+      assert.deepEqual(await store.prune(6000, 1000), { deliveries: 10_300 - pruned, events: 0 })
+      assert.deepEqual(left(), [{ state: 'pending', updated_at: 10, n: 10_000 }])
+    } finally {
+      await store.close()
+    }
+  })
+
   it('prunes 5,000 old events beside 5,000 queued deliveries in well under a second', async () => {
     const store = new SqliteStore({ file: ':memory:' })
     try {

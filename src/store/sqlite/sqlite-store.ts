@@ -145,6 +145,8 @@ const HEAD_RUN_SQL = `SELECT d.id AS delivery_id, d.channel, d.target, d.grp, d.
   d.created_at AS d_created_at, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
   WHERE d.lane = ? AND d.state IN ('pending', 'sending') AND d.id > ? ORDER BY d.id`
 
+type RetryRow = EventRecord & { delivery_id: number, channel: string, target: string, attempts: number, state: DeliveryState, message_id: string | null }
+
 type RunRow = EventRecord & {
   delivery_id: number, channel: string, target: string, grp: string, state: DeliveryState, message_id: string | null,
   next_attempt_at: number | null, d_created_at: number
@@ -255,6 +257,8 @@ export class SqliteStore implements Store {
   #aheadItems = 0
   /** Ingest's additions to #ahead, applied once its transaction has committed. */
   #aheadPending: Array<{ readonly lane: string, readonly item: AheadItem }> = []
+  /** Where the current prune pass (one `before`) has got to in the deliveries. */
+  #pruned = { before: Number.NaN, deliveriesFrom: 0, full: false }
   /** Delivered outcomes not written yet, in landing order; and per lane the last delivery id they cover. */
   #landed: Landed[] = []
   readonly #landedUpTo = new Map<string, number>()
@@ -328,8 +332,9 @@ export class SqliteStore implements Store {
       eventBySeq: db.prepare('SELECT * FROM events WHERE seq = ?'),
       eventByKey: db.prepare('SELECT * FROM events WHERE key = ?'),
       enqueue: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"),
-      retryItems: db.prepare(`SELECT d.id AS delivery_id, d.channel, d.target, d.attempts, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
-        WHERE d.message_id = ? AND d.state = 'pending' ORDER BY d.id`),
+      // A tried batch is a run at the head of its lane: read from the head on, stop at its end.
+      retryItems: db.prepare(`SELECT d.id AS delivery_id, d.channel, d.target, d.attempts, d.state, d.message_id, e.* FROM deliveries d
+        JOIN events e ON e.seq = d.event_seq WHERE d.lane = ? AND d.state IN ('pending', 'sending') AND d.id >= ? ORDER BY d.id`),
       // Outcome writes: the one write per attempt. They also persist the message id and the attempt
       // count, which a first attempt no longer writes at claim time.
       delivered: db.prepare(`UPDATE deliveries SET state = 'delivered', message_id = ?, attempts = ?, delivered_at = ?, updated_at = ?, last_status_code = ?,
@@ -347,12 +352,17 @@ export class SqliteStore implements Store {
         WHERE d.channel = ? AND d.target = ? AND d.id < ? AND (? IS NULL OR d.state IN (?, ?)) ORDER BY d.id DESC LIMIT ?`),
       getDelivery: db.prepare(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.id = ?`),
       resend: db.prepare("INSERT INTO deliveries (channel, target, lane, grp, event_seq, state, created_at, updated_at) SELECT channel, target, lane, grp, event_seq, 'pending', ?, ? FROM deliveries WHERE id = ? RETURNING id"),
-      pruneDeliveries: db.prepare("DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state IN ('delivered', 'failed') AND updated_at < ? LIMIT ?)"),
+      // Prune reads a rowid range, [from, cutoff): no index on time (see #cutoff).
+      pruneDeliveries: db.prepare(`DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE id >= ? AND id < ?
+        AND state IN ('delivered', 'failed') AND updated_at < ? ORDER BY id LIMIT ?) RETURNING id`),
+      firstDeliveryFrom: db.prepare('SELECT id, created_at AS t FROM deliveries WHERE id >= ? ORDER BY id LIMIT 1'),
+      firstEventFrom: db.prepare('SELECT seq AS id, received_at AS t FROM events WHERE seq >= ? ORDER BY seq LIMIT 1'),
       // NOT IN builds the set of referenced events once (one pass over deliveries); the correlated
       // NOT EXISTS it replaces scanned every delivery for every old event, as there is no index on
       // event_seq (one would cost every ingest a write). 20k old events beside 20k queued deliveries:
       // 45 s (with the event loop blocked) before, 27 ms after.
-      pruneEvents: db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_at < ? AND seq NOT IN (SELECT event_seq FROM deliveries) LIMIT ?)'),
+      pruneEvents: db.prepare(`DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE seq >= ? AND seq < ? AND received_at < ?
+        AND seq NOT IN (SELECT event_seq FROM deliveries) ORDER BY seq LIMIT ?)`),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       listWebhooks: db.prepare('SELECT * FROM webhooks ORDER BY id'),
@@ -527,7 +537,11 @@ export class SqliteStore implements Store {
     let batch: ClaimedBatch
     if (head.message_id !== null) {
       // A batch that was tried before keeps its members and its id (the receiver's idempotency key).
-      const rows = this.#stmt.retryItems.all(head.message_id) as Array<EventRecord & { delivery_id: number, channel: string, target: string, attempts: number }>
+      const rows: Array<EventRecord & { delivery_id: number, channel: string, target: string, attempts: number }> = []
+      for (const r of this.#stmt.retryItems.iterate(lane, head.delivery_id) as IterableIterator<RetryRow>) {
+        if (r.state !== 'pending' || r.message_id !== head.message_id) break
+        rows.push(r)
+      }
       const first = rows[0]
       if (first === undefined) return { kind: 'empty' }
       const items: ClaimedItem[] = rows.map((r) => ({ deliveryId: r.delivery_id, event: toEvent(r) }))
@@ -725,10 +739,36 @@ export class SqliteStore implements Store {
 
   async prune (before: number, limit = -1): Promise<{ deliveries: number, events: number }> {
     this.#flushLanded()
+    // Chunks of one pass over the deliveries continue where the last one stopped: the rows it
+    // skipped (still open behind a dead receiver, or finished recently) are not read again until
+    // the next pass (another `before`). Events are read from the start each time: one skipped
+    // because a delivery still referred to it may be free once that delivery is pruned.
+    // A pass goes on only while each chunk came back full; anything else starts a new one.
+    const from = this.#pruned.before === before && this.#pruned.full ? this.#pruned.deliveriesFrom : 0
     // LIMIT -1 is SQLite's "no limit".
-    const deliveries = this.#stmt.pruneDeliveries.run(before, limit).changes
-    const events = this.#stmt.pruneEvents.run(before, limit).changes
-    return { deliveries, events }
+    const deliveries = this.#stmt.pruneDeliveries.all(from, this.#cutoff(this.#stmt.firstDeliveryFrom, before), before, limit) as Array<{ id: number }>
+    let next = from
+    for (const r of deliveries) if (r.id >= next) next = r.id + 1
+    this.#pruned = { before, deliveriesFrom: next, full: limit > 0 && deliveries.length === limit }
+    const events = this.#stmt.pruneEvents.run(0, this.#cutoff(this.#stmt.firstEventFrom, before), before, limit).changes
+    return { deliveries: deliveries.length, events }
+  }
+
+  /**
+   * The first rowid stamped at or after `before` (creation or receipt time), by binary search:
+   * rowids grow with time, so everything older than `before` lies below it. A clock stepped back
+   * only makes a few rows wait for a later pass; each row's own time is still checked.
+   */
+  #cutoff (firstFrom: Database.Statement, before: number): number {
+    let lo = 0
+    let hi = Number.MAX_SAFE_INTEGER
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2)
+      const row = firstFrom.get(mid) as { id: number, t: number } | undefined
+      if (row === undefined || row.t >= before) hi = mid
+      else lo = row.id + 1
+    }
+    return lo
   }
 
   async listWebhooks (): Promise<WebhookRow[]> {
