@@ -20,6 +20,7 @@
 //   BENCH_DATA_DIR=/dev/shm   where Herald's temporary data folders go (default: the OS temp dir, i.e.
 //                             the real disk, as in production; /dev/shm takes the disk out of the figures)
 //   BENCH_HERALD_MAIN=path    another build of dist/cli/main.js (A/B runs of a candidate change)
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -122,8 +123,14 @@ async function newHerald (phase, env = {}) {
   return { herald, dataDir, cpuProf }
 }
 
-async function stopHerald ({ herald, cpuProf }, phase) {
+async function stopHerald ({ herald, dataDir, cpuProf }, phase) {
   await herald.stop()
+  // Deleted now, not at exit, and the disk settled before the next phase: a GB written by b2 or d
+  // (and, on a disk mounted with `discard`, the trims its deletion causes) otherwise reached the
+  // disk during the next phase's first seconds: (c) after (b2) had p99 70-160 ms in those seconds,
+  // 5-11 ms after (a) or on /dev/shm.
+  rmSync(dataDir, { recursive: true, force: true })
+  try { execFileSync('sync', { timeout: 60_000 }) } catch { /* not fatal: the figures just risk the noise above */ }
   if (cpuProf !== undefined) {
     const file = join(cpuProf.dir, cpuProf.name)
     try {
