@@ -255,8 +255,6 @@ export class SqliteStore implements Store {
    */
   readonly #ahead = new Map<string, AheadItem[]>()
   #aheadItems = 0
-  /** Ingest's additions to #ahead, applied once its transaction has committed. */
-  #aheadPending: Array<{ readonly lane: string, readonly item: AheadItem }> = []
   /** Where the current prune pass (one `before`) has got to in the deliveries. */
   #pruned = { before: Number.NaN, deliveriesFrom: 0, full: false }
   /** Delivered outcomes not written yet, in landing order; and per lane the last delivery id they cover. */
@@ -265,7 +263,8 @@ export class SqliteStore implements Store {
   #flushTimer: NodeJS.Timeout | undefined
   readonly #onBackgroundError: (err: Error) => void
   readonly #writeLanded: () => void
-  readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => IngestResult[]
+  /** Also returns what to add to #ahead, applied only once the transaction has committed. */
+  readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => { results: IngestResult[], ahead: Array<[string, AheadItem]> }
   readonly #checkpointer: WalCheckpointer | undefined
 
   constructor (options: SqliteStoreOptions) {
@@ -279,7 +278,7 @@ export class SqliteStore implements Store {
     if (options.file !== ':memory:' && options.walCheckpoint === 'background') {
       this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_FRAMES}`)
       this.#db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
-      this.#checkpointer = WalCheckpointer.start({
+      this.#checkpointer = new WalCheckpointer({
         file: options.file,
         synchronous,
         busyTimeoutMs: BUSY_TIMEOUT_MS,
@@ -301,6 +300,7 @@ export class SqliteStore implements Store {
       // Delivered outcomes waiting in memory ride along: one commit for both.
       writeLanded()
       const results: IngestResult[] = []
+      const ahead: Array<[string, AheadItem]> = []
       for (const event of events) {
         const inserted = this.#stmt.insertEvent.get(event.key, event.type, event.id, event.transition, event.json, now) as { seq: number } | undefined
         if (inserted === undefined) {
@@ -313,14 +313,12 @@ export class SqliteStore implements Store {
           const stored = storedEvent(event, inserted.seq, now)
           for (const r of routes) {
             const deliveryId = Number(this.#stmt.enqueue.run(r.channel, r.target, r.lane, r.group, inserted.seq, now, now).lastInsertRowid)
-            if (this.#ahead.has(r.lane)) {
-              this.#aheadPending.push({ lane: r.lane, item: { deliveryId, channel: r.channel, target: r.target, group: r.group, createdAt: now, event: stored } })
-            }
+            if (this.#ahead.has(r.lane)) ahead.push([r.lane, { deliveryId, channel: r.channel, target: r.target, group: r.group, createdAt: now, event: stored }])
           }
         }
         results.push({ seq: inserted.seq, key: event.key, duplicate: false, routes })
       }
-      return results
+      return { results, ahead }
     })
   }
 
@@ -407,17 +405,9 @@ export class SqliteStore implements Store {
   }
 
   async ingest (events: readonly IncomingEvent[], route: (event: IncomingEvent) => readonly Route[], now: number): Promise<IngestResult[]> {
-    this.#aheadPending = []
-    let results: IngestResult[]
-    try {
-      results = this.#ingestTx(events, route, now)
-    } catch (err) {
-      this.#aheadPending = []
-      throw err
-    }
+    const { results, ahead } = this.#ingestTx(events, route, now)
     if (this.#landed.length > 0) this.#forgetLanded()
-    for (const { lane, item } of this.#aheadPending) this.#readAhead(lane, item)
-    this.#aheadPending = []
+    for (const [lane, item] of ahead) this.#readAhead(lane, item)
     return results
   }
 
@@ -485,8 +475,9 @@ export class SqliteStore implements Store {
     if (flying !== undefined && (flying.length >= maxInFlight || this.#disordered.has(lane) || flying.some((f) => f.attempt > 1))) {
       return { kind: 'empty' }
     }
+    const limit = Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1
     const ahead = this.#ahead.get(lane)
-    const claimed = ahead === undefined ? this.#claimStored(lane, maxItems, now, flying) : this.#claimAhead(lane, ahead, maxItems)
+    const claimed = ahead === undefined ? this.#claimStored(lane, limit, now, flying) : this.#claimAhead(lane, ahead, limit)
     if (claimed.kind !== 'batch') return claimed
     const { batch } = claimed
     const flight: Flight = {
@@ -504,12 +495,12 @@ export class SqliteStore implements Store {
   }
 
   /** The next batch from memory: every item there is a first try, in lane order. */
-  #claimAhead (lane: string, ahead: AheadItem[], maxItems: number): ClaimResult {
+  #claimAhead (lane: string, ahead: AheadItem[], limit: number): ClaimResult {
     const head = ahead[0]
     if (head === undefined) return { kind: 'empty' }
-    const limit = Math.min(ahead.length, Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1)
+    const most = Math.min(ahead.length, limit)
     let n = 1
-    while (n < limit && (ahead[n] as AheadItem).group === head.group) n++
+    while (n < most && (ahead[n] as AheadItem).group === head.group) n++
     const taken = ahead.splice(0, n)
     this.#aheadItems -= n
     const last = taken[n - 1] as AheadItem
@@ -519,11 +510,10 @@ export class SqliteStore implements Store {
   }
 
   /** The next batch read from the table: the head run with its events. */
-  #claimStored (lane: string, maxItems: number, now: number, flying: readonly Flight[] | undefined): ClaimResult {
+  #claimStored (lane: string, limit: number, now: number, flying: readonly Flight[] | undefined): ClaimResult {
     // One read: the head run with its events. The head decides (wait, retry or a new batch).
     // Rows whose delivered outcome is still in memory, and rows in flight, are behind the head.
     const after = Math.max(this.#landedUpTo.get(lane) ?? 0, flying?.at(-1)?.last ?? 0)
-    const limit = Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1
     const run = this.#headRun(limit).all(lane, after) as RunRow[]
     const head = run[0]
     if (head === undefined) {
@@ -565,10 +555,10 @@ export class SqliteStore implements Store {
   /**
    * The head-run read with its LIMIT written into the SQL: with `LIMIT ?` SQLite took 62 µs for one
    * row against 17 µs with `LIMIT 1` (10k queued, measured on the bench machine). One statement
-   * per batch size in use; batch sizes are few.
+   * per batch size in use; batch sizes are few. `limit` is a positive safe integer (claim checks
+   * it), so writing it into the SQL is safe.
    */
-  #headRun (maxItems: number): Database.Statement {
-    const limit = Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1
+  #headRun (limit: number): Database.Statement {
     let stmt = this.#headRunByLimit.get(limit)
     if (stmt === undefined) {
       stmt = this.#db.prepare(`${HEAD_RUN_SQL} LIMIT ${limit}`)

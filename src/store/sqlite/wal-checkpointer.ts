@@ -37,9 +37,10 @@ export interface WalCheckpointerOptions {
  * 20–25 ms on the bench disk, nearly all of it two fsyncs; at 1,000 events/s about 2 % of events
  * waited behind one, which was most of phase (c)'s p99. So the writer's automatic checkpoint is
  * turned down to a backstop and a worker thread with its own connection checkpoints instead: a
- * PASSIVE checkpoint never waits for the writer nor blocks it. bench/store-paced.mjs (ingest,
- * claim and outcome of one event, ~700 events/s): event-loop time per event 415 → 226 µs, p99.9
- * 20 → 1.1 ms; the process's CPU stays the same (the fsync waits moved off the event loop).
+ * PASSIVE checkpoint never waits for the writer nor blocks it. `node bench/store-ops.mjs paced`
+ * (ingest, claim and outcome of one event, ~750 events/s): event-loop time per event 245–253 →
+ * 158–173 µs, p99.9 14–16 → 0.7–0.8 ms; the process's CPU stays about the same (the fsync waits
+ * moved off the event loop).
  * The thread looks every 50 ms while the WAL grows (every 5 ms cost 10 % more CPU at 1,000
  * events/s in fsyncs of a few pages each) and every 200 ms when idle.
  *
@@ -53,7 +54,7 @@ export class WalCheckpointer {
   readonly #worker: Worker
   readonly #exited: Promise<void>
 
-  private constructor (options: WalCheckpointerOptions) {
+  constructor (options: WalCheckpointerOptions) {
     // Compiled, this module is .js next to checkpoint-worker.js. Run from the sources under tsx
     // (the tests, `npm run herald`) both are .ts, and a worker thread does not inherit tsx's
     // loader: it registers it first.
@@ -92,10 +93,6 @@ export class WalCheckpointer {
     })
     // After the listeners: attaching one refs the thread again. It must never keep Herald alive.
     this.#worker.unref()
-  }
-
-  static start (options: WalCheckpointerOptions): WalCheckpointer {
-    return new WalCheckpointer(options)
   }
 
   #post (message: ToCheckpointer): void {
