@@ -3,6 +3,10 @@
 // It separates the store's share from the HTTP and event-loop share of the end-to-end figures.
 //   node bench/store-ops.mjs            (after npm run build)
 //   BENCH_HERALD_DIST=/other/dist node bench/store-ops.mjs   (A/B against a candidate build)
+//   node bench/store-ops.mjs paced      the store's share of one event at a steady rate, as phase
+//     (c) sees it (one event per ingest commit, a claim, a delivered outcome, ~1 ms idle), with
+//     WAL checkpoints inline and on the checkpoint thread ([store] wal_checkpoint). Event-loop
+//     time is what delays the next request; process CPU includes the checkpoint thread.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,33 +31,70 @@ function incoming (prefix, n) {
   return out
 }
 
-const rows = []
-for (const file of [':memory:', 'file']) {
-  for (const per of [1, 100]) {
-    const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-store-ops-'))
-    const store = new SqliteStore({ file: file === 'file' ? join(dir, 'herald.db') : ':memory:' })
-    const events = incoming(`s${per}${file.length}`, EVENTS)
-    let t = performance.now()
-    for (let i = 0; i < events.length; i += per) await store.ingest(events.slice(i, i + per), route, Date.now())
-    const ingestUs = ((performance.now() - t) * 1000) / events.length
-    t = performance.now()
-    let n = 0
-    let claims = 0
-    for (;;) {
-      const c = await store.claim('webhook:1', per, Date.now())
-      if (c.kind !== 'batch') break
-      claims++
+
+/** Store time per event at ~1,000 events/s, checkpoints inline vs on the thread. */
+async function paced () {
+  for (const mode of ['inline', 'background']) {
+    const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-store-paced-'))
+    const store = new SqliteStore({ file: join(dir, 'herald.db'), walCheckpoint: mode })
+    await store.claim('webhook:1', 1, Date.now())
+    const events = incoming(`p${mode}`, EVENTS / 2)
+    let busy = 0
+    const lat = []
+    const cpu0 = process.cpuUsage()
+    const t0 = performance.now()
+    for (const event of events) {
+      const t = performance.now()
+      await store.ingest([event], route, Date.now())
+      const c = await store.claim('webhook:1', 1, Date.now())
       await store.markDelivered(c.batch.messageId, { statusCode: 200, error: null, latencyMs: 1 }, Date.now())
-      n += c.batch.items.length
+      const d = performance.now() - t
+      busy += d
+      lat.push(d)
+      await new Promise((resolve) => setTimeout(resolve, 1))
     }
-    const deliverUs = ((performance.now() - t) * 1000) / n
-    rows.push([file === 'file' ? 'file (WAL)' : ':memory:', per, ingestUs, deliverUs, n, claims])
+    const cpu = process.cpuUsage(cpu0)
+    const n = events.length
+    lat.sort((a, b) => a - b)
+    process.stdout.write(`${mode.padEnd(10)}  event-loop ${(busy * 1000 / n).toFixed(0)} µs/event  process CPU ${((cpu.user + cpu.system) / n).toFixed(0)} µs/event  ` +
+      `store time p99 ${lat[Math.floor(n * 0.99)].toFixed(2)} ms p99.9 ${lat[Math.floor(n * 0.999)].toFixed(2)} ms max ${lat[n - 1].toFixed(1)} ms  (${(n * 1000 / (performance.now() - t0)).toFixed(0)} events/s)\n`)
     await store.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }
-process.stdout.write(`SqliteStore, ${EVENTS.toLocaleString('en-US')} events per row, one webhook lane\n`)
-process.stdout.write('db          batch  ingest µs/event  claim+markDelivered µs/event  max events/s (store only)\n')
-for (const [db, per, i, d, n] of rows) {
-  process.stdout.write(`${db.padEnd(10)}  ${String(per).padStart(5)}  ${i.toFixed(1).padStart(15)}  ${d.toFixed(1).padStart(28)}  ${Math.round(1e6 / (i + d)).toLocaleString('en-US').padStart(25)}${n !== EVENTS ? `  (only ${n} delivered!)` : ''}\n`)
+
+async function perOperation () {
+  const rows = []
+  for (const file of [':memory:', 'file']) {
+    for (const per of [1, 100]) {
+      const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-store-ops-'))
+      const store = new SqliteStore({ file: file === 'file' ? join(dir, 'herald.db') : ':memory:' })
+      const events = incoming(`s${per}${file.length}`, EVENTS)
+      let t = performance.now()
+      for (let i = 0; i < events.length; i += per) await store.ingest(events.slice(i, i + per), route, Date.now())
+      const ingestUs = ((performance.now() - t) * 1000) / events.length
+      t = performance.now()
+      let n = 0
+      let claims = 0
+      for (;;) {
+        const c = await store.claim('webhook:1', per, Date.now())
+        if (c.kind !== 'batch') break
+        claims++
+        await store.markDelivered(c.batch.messageId, { statusCode: 200, error: null, latencyMs: 1 }, Date.now())
+        n += c.batch.items.length
+      }
+      const deliverUs = ((performance.now() - t) * 1000) / n
+      rows.push([file === 'file' ? 'file (WAL)' : ':memory:', per, ingestUs, deliverUs, n, claims])
+      await store.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  process.stdout.write(`SqliteStore, ${EVENTS.toLocaleString('en-US')} events per row, one webhook lane\n`)
+  process.stdout.write('db          batch  ingest µs/event  claim+markDelivered µs/event  max events/s (store only)\n')
+  for (const [db, per, i, d, n] of rows) {
+    process.stdout.write(`${db.padEnd(10)}  ${String(per).padStart(5)}  ${i.toFixed(1).padStart(15)}  ${d.toFixed(1).padStart(28)}  ${Math.round(1e6 / (i + d)).toLocaleString('en-US').padStart(25)}${n !== EVENTS ? `  (only ${n} delivered!)` : ''}\n`)
+  }
 }
+
+if (process.argv[2] === 'paced') await paced()
+else await perOperation()
