@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks'
 import { api } from '../helpers/herald.js'
 import { Receiver } from '../helpers/receiver.js'
 import {
-  Gate, body, createHook, deliveries, face, ids, ingest, nextRetry, statusResponder, useHerald, waitFor, waitForDeliveries, type LogLine
+  body, createHook, deliveries, face, gatedReceiver, ids, ingest, nextRetry, statusResponder, useHerald, waitFor, waitForDeliveries, type LogLine
 } from './support.js'
 
 /*
@@ -43,9 +43,7 @@ describe('batching', () => {
 
   test('events that queue up while a batch is in flight go out afterwards in full batches, in order', async () => {
     const { h } = env
-    const receiver = await Receiver.start()
-    const gate = new Gate()
-    receiver.respond = gate.respond
+    const { receiver, gate } = await gatedReceiver()
     try {
       await createHook(h, { url: receiver.url, batch_size: 3 })
       await ingest(h, face('e1'))

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { ServerResponse } from 'node:http'
 import { Receiver, type ReceivedRequest } from '../helpers/receiver.js'
 import { loadSettings } from '../../src/config/load.js'
-import { Gate, createHook, face, ids, ingest, nextRetry, patchHook, settle, useHerald, waitForDeliveries } from './support.js'
+import { Gate, createHook, face, gatedReceiver, ids, ingest, nextRetry, patchHook, settle, useHerald, waitForDeliveries } from './support.js'
 
 /*
  * [webhooks] max_in_flight > 1: several batches of one webhook on the way at once, against a real
@@ -17,9 +17,7 @@ const idOf = (req: ReceivedRequest): string => String((req.json as Array<{ id: u
 describe('[webhooks] max_in_flight = 3', () => {
   test('three batches go out before the first is answered, in queue order, and no more than three', async () => {
     const { h } = env
-    const receiver = await Receiver.start()
-    const gate = new Gate()
-    receiver.respond = gate.respond
+    const { receiver, gate } = await gatedReceiver()
     try {
       await createHook(h, { url: receiver.url, batch_size: 1 })
       await ingest(h, ['e1', 'e2', 'e3', 'e4', 'e5'].map((id) => face(id)))
@@ -85,9 +83,7 @@ describe('a webhook\'s own max_in_flight', () => {
 
   test('outranks the server setting (1 here), is shown and can be changed back to follow it with null', async () => {
     const { h } = own
-    const receiver = await Receiver.start()
-    const gate = new Gate()
-    receiver.respond = gate.respond
+    const { receiver, gate } = await gatedReceiver()
     try {
       const hook = await createHook(h, { url: receiver.url, batch_size: 1, max_in_flight: 2 })
       assert.equal(hook.max_in_flight, 2)

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { api } from '../helpers/herald.js'
 import { Receiver } from '../helpers/receiver.js'
 import {
-  Gate, createHook, deliveries, face, ids, ingest, nextRetry, patchHook, settle, statusResponder, useHerald, waitFor, waitForDeliveries
+  createHook, deliveries, face, gatedReceiver, ids, ingest, nextRetry, patchHook, settle, statusResponder, useHerald, waitFor, waitForDeliveries
 } from './support.js'
 
 /* Inactive, deactivated, deleted and edited webhooks, seen from their receivers and the attempt log. */
@@ -30,9 +30,7 @@ describe('active and inactive webhooks', () => {
 
   test('deactivating a webhook pauses its queue; reactivating resumes it in order', async () => {
     const { h } = env
-    const receiver = await Receiver.start()
-    const gate = new Gate()
-    receiver.respond = gate.respond
+    const { receiver, gate } = await gatedReceiver()
     try {
       const hook = await createHook(h, { url: receiver.url })
       await ingest(h, face('e1'))
@@ -126,9 +124,7 @@ describe('deleting a webhook', () => {
 
   test('deleting a webhook while its request is in flight sends nothing more', async () => {
     const { h } = env
-    const receiver = await Receiver.start()
-    const gate = new Gate()
-    receiver.respond = gate.respond
+    const { receiver, gate } = await gatedReceiver()
     const other = await Receiver.start()
     try {
       const hook = await createHook(h, { url: receiver.url })
@@ -154,9 +150,7 @@ describe('deleting a webhook', () => {
 describe('editing a webhook', () => {
   test('editing filters applies to new events only: what was queued is still delivered', async () => {
     const { h } = env
-    const receiver = await Receiver.start()
-    const gate = new Gate()
-    receiver.respond = gate.respond
+    const { receiver, gate } = await gatedReceiver()
     try {
       const hook = await createHook(h, { url: receiver.url, filters: { face_events: { camera_in: [1] } } })
       await ingest(h, face('cam1-a', { camera: 1 }))
@@ -175,9 +169,7 @@ describe('editing a webhook', () => {
 
   test('raising batch_size applies to the queue as it stands', async () => {
     const { h } = env
-    const receiver = await Receiver.start()
-    const gate = new Gate()
-    receiver.respond = gate.respond
+    const { receiver, gate } = await gatedReceiver()
     try {
       const hook = await createHook(h, { url: receiver.url })
       await ingest(h, face('e1'))

@@ -3,7 +3,7 @@ import { after, afterEach, before } from 'node:test'
 import { pino, type Logger } from 'pino'
 import { api, startHerald, type TestHerald } from '../helpers/herald.js'
 import { ManualClock } from '../helpers/manual-clock.js'
-import type { ReceivedRequest, Receiver } from '../helpers/receiver.js'
+import { Receiver, type ReceivedRequest } from '../helpers/receiver.js'
 
 /*
  * Shared by the e2e delivery tests: event builders, API shortcuts, polling and a gate that holds
@@ -177,6 +177,14 @@ export class Gate {
     this.#open = true
     for (const res of this.#held.splice(0)) res.end('ok')
   }
+}
+
+/** A receiver on loopback whose answers wait until `gate.release()`. */
+export async function gatedReceiver (): Promise<{ receiver: Receiver, gate: Gate }> {
+  const receiver = await Receiver.start()
+  const gate = new Gate()
+  receiver.respond = gate.respond
+  return { receiver, gate }
 }
 
 /** A pino logger writing JSON lines into an array the test reads. */
