@@ -1,10 +1,16 @@
-import { Agent, request, type Dispatcher } from 'undici'
+import { Agent, errors, type Dispatcher } from 'undici'
+import type { IncomingHttpHeaders } from 'node:http'
 
 export interface HttpResponseSummary {
   readonly statusCode: number
   readonly statusText: string
   readonly retryAfter: string | undefined
   readonly latencyMs: number
+}
+
+/** An HTTP answer, read enough for a channel to classify it. */
+export interface HttpAnswer extends HttpResponseSummary {
+  readonly bodyText: string
 }
 
 /** Most of a response body kept for the attempt log; the rest is discarded unread. */
@@ -18,28 +24,103 @@ export function createHttpAgent (): Agent {
   return new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: 64, pipelining: 1 })
 }
 
+/**
+ * One POST, sent with undici's `dispatch` and read by this handler. `undici.request()` does the
+ * same plus a Readable stream for the body, an async iterator to drain it, and an AbortSignal to
+ * cancel it: 160–178 µs of CPU per request against 110 µs this way (20,000 sequential POSTs on
+ * loopback, the bench machine), and every delivery of every HTTP channel pays it.
+ *
+ * `cancel` (timeout, shutdown) aborts the request wherever it is; before undici has started it,
+ * the request is aborted as soon as it starts, as undici's own signal handling does.
+ */
+export class HttpPost implements Dispatcher.DispatchHandler {
+  readonly done: Promise<HttpAnswer>
+  readonly #keepBodyChars: number
+  readonly #started = performance.now()
+  #resolve!: (result: HttpAnswer) => void
+  #reject!: (err: Error) => void
+  #controller: Dispatcher.DispatchController | null = null
+  #cancelled: Error | null = null
+  #settled = false
+  #statusCode = 0
+  #retryAfter: string | undefined
+  #bodyText = ''
+
+  constructor (keepBodyChars: number) {
+    this.#keepBodyChars = keepBodyChars
+    this.done = new Promise<HttpAnswer>((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+  }
+
+  cancel (reason: Error): void {
+    if (this.#settled) return
+    if (this.#controller !== null) this.#controller.abort(reason)
+    else this.#cancelled ??= reason
+  }
+
+  /* Called again if undici retries the request on a fresh socket (a keep-alive socket closed under it). */
+  onRequestStart (controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    if (this.#cancelled !== null) controller.abort(this.#cancelled)
+  }
+
+  onResponseStart (_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.#statusCode = statusCode
+    const retryAfter = headers['retry-after']
+    this.#retryAfter = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter
+  }
+
+  onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // The body is read to its end whatever its size (the socket goes back to the pool); only
+    // its beginning is kept.
+    const room = this.#keepBodyChars - this.#bodyText.length
+    if (room > 0) this.#bodyText += chunk.toString('utf8', 0, Math.min(chunk.length, room))
+  }
+
+  onResponseEnd (): void {
+    this.#settled = true
+    this.#resolve({
+      statusCode: this.#statusCode,
+      statusText: '',
+      retryAfter: this.#retryAfter,
+      latencyMs: performance.now() - this.#started,
+      bodyText: this.#bodyText.slice(0, this.#keepBodyChars)
+    })
+  }
+
+  onResponseError (_controller: Dispatcher.DispatchController | null, err: Error): void {
+    this.#settled = true
+    this.#reject(err)
+  }
+}
+
 /** Sends bytes. Nothing else: timeouts, signing and classification wrap it. */
-export async function postBytes (
+export function postBytes (
   dispatcher: Dispatcher,
   url: string,
   body: string,
   headers: Record<string, string>,
-  signal: AbortSignal,
   keepBodyChars = KEPT_BODY_BYTES
-): Promise<HttpResponseSummary & { readonly bodyText: string }> {
-  const started = performance.now()
-  const res = await request(url, { dispatcher, method: 'POST', body, headers, signal })
-  let bodyText = ''
-  // The body must be consumed for the socket to go back to the pool.
-  for await (const chunk of res.body) {
-    if (bodyText.length < keepBodyChars) bodyText += (chunk as Buffer).toString('utf8', 0, Math.min((chunk as Buffer).length, keepBodyChars))
+): HttpPost {
+  const post = new HttpPost(keepBodyChars)
+  let target: URL
+  try {
+    target = new URL(url)
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.')
+    }
+  } catch (err) {
+    post.onResponseError(null, err instanceof Error ? err : new Error(String(err)))
+    return post
   }
-  const retryAfter = res.headers['retry-after']
-  return {
-    statusCode: res.statusCode,
-    statusText: '',
-    retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-    latencyMs: performance.now() - started,
-    bodyText: bodyText.slice(0, keepBodyChars)
-  }
+  dispatcher.dispatch({
+    origin: target.origin,
+    path: target.search === '' ? target.pathname : `${target.pathname}${target.search}`,
+    method: 'POST',
+    body,
+    headers
+  }, post)
+  return post
 }
