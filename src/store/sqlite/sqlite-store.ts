@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
@@ -135,7 +135,7 @@ const DELIVERY_COLUMNS = `d.id, d.channel, d.target, d.lane, d.grp, d.event_seq,
  * Same `msg_` + 32 hex format as the random ids before.
  */
 function deriveMessageId (lane: string, firstId: number, lastId: number, createdAt: number, eventKey: string): string {
-  return `msg_${createHash('sha256').update(`${lane}\0${firstId}\0${lastId}\0${createdAt}\0${eventKey}`).digest('hex').slice(0, 32)}`
+  return `msg_${hash('sha256', `${lane}\0${firstId}\0${lastId}\0${createdAt}\0${eventKey}`, 'hex').slice(0, 32)}`
 }
 
 // Same WHERE as the partial index deliveries_lane_open: with `state = 'pending'` alone SQLite
