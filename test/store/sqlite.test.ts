@@ -405,4 +405,107 @@ describe('SQLite claim read-ahead', () => {
       await store.close()
     }
   })
+
+  /**
+   * Drains a lane at `batchSize`, and the same queue again in a second store that forgets its
+   * read-ahead before every claim (releaseInFlight), i.e. reads the table each time: both must
+   * send the same batches under the same ids.
+   */
+  async function drainBothWays (events: IncomingEvent[], batchSize: number, claimFirst: boolean): Promise<Array<{ ids: string[], messageId: string }>> {
+    const runs: Array<Array<{ ids: string[], messageId: string }>> = []
+    for (const forget of [false, true]) {
+      const store = new SqliteStore({ file: ':memory:' })
+      try {
+        if (claimFirst) assert.deepEqual(await store.claim('webhook:1', batchSize, 1), { kind: 'empty' })
+        const mixed = (e: IncomingEvent) => [{ channel: 'webhook', target: '1', lane: 'webhook:1', group: e.type === 'car_event' ? 'car_events' : 'face_events' }]
+        for (let i = 0; i < events.length; i += 500) await store.ingest(events.slice(i, i + 500), mixed, 1)
+        const batches: Array<{ ids: string[], messageId: string }> = []
+        for (;;) {
+          if (forget) await store.releaseInFlight()
+          const claimed = await store.claim('webhook:1', batchSize, 2)
+          if (claimed.kind !== 'batch') break
+          batches.push({ ids: claimed.batch.items.map((i) => i.event.id), messageId: claimed.batch.messageId })
+          await store.markDelivered(claimed.batch.messageId, OK, 3)
+        }
+        runs.push(batches)
+      } finally {
+        await store.close()
+      }
+    }
+    assert.deepEqual(runs[0], runs[1], 'the same batches under the same ids as reading the table for each claim')
+    return runs[0] ?? []
+  }
+
+  it('claims a backlog from one read of many rows: full batches, in order, the same ids as reading each batch', async () => {
+    const events = Array.from({ length: 1000 }, (_, i) => face(i))
+    for (const claimFirst of [false, true]) {
+      // 7 does not divide the 256 rows read at once: the batch that would cross the end of what was read is read whole.
+      const batches = await drainBothWays(events, 7, claimFirst)
+      assert.deepEqual(batches.map((b) => b.ids.length), [...Array.from({ length: 142 }, () => 7), 6])
+      assert.deepEqual(batches.flatMap((b) => b.ids).map(Number), events.map((_, i) => i))
+      const one = await drainBothWays(events, 1, claimFirst)
+      assert.equal(one.length, 1000)
+      assert.equal(new Set(one.map((b) => b.messageId)).size, 1000)
+    }
+  })
+
+  it('ends a batch read ahead at the first event of another section, as one read from the table does', async () => {
+    const car = (i: number): IncomingEvent => ({ type: 'car_event', id: String(i), key: `car_event:${i}`, transition: null, data: { id: String(i) }, json: `{"id":"${i}"}` })
+    // Runs of 1..9 faces, then a car, repeated.
+    const events: IncomingEvent[] = []
+    for (let i = 0; events.length < 600; i++) events.push(i % 10 === 9 ? car(i) : face(i))
+    const batches = await drainBothWays(events, 4, false)
+    assert.deepEqual(batches.slice(0, 4).map((b) => b.ids), [['0', '1', '2', '3'], ['4', '5', '6', '7'], ['8'], ['9']])
+    assert.equal(batches.flatMap((b) => b.ids).length, 600)
+  })
+
+  it('stops reading ahead at a batch tried before (a restart with a window in flight): it keeps its id and attempt', async () => {
+    const store = new SqliteStore({ file: ':memory:' })
+    try {
+      await store.ingest(Array.from({ length: 10 }, (_, i) => face(i)), route, 1)
+      const x = await store.claim('webhook:1', 1, 2, 2)
+      const y = await store.claim('webhook:1', 1, 2, 2)
+      assert.ok(x.kind === 'batch' && y.kind === 'batch')
+      await store.scheduleRetry(y.batch.messageId, 5, { statusCode: 500, error: 'HTTP 500', latencyMs: 1 }, 3)
+      // Restart while x is still in flight: x is a first try again, y stays tried, behind it.
+      await store.releaseInFlight()
+      const again = await store.claim('webhook:1', 1, 6)
+      assert.ok(again.kind === 'batch')
+      assert.deepEqual([again.batch.items[0]?.event.id, again.batch.messageId, again.batch.attempt], ['0', x.batch.messageId, 1])
+      await store.markDelivered(again.batch.messageId, OK, 7)
+      const retried = await store.claim('webhook:1', 1, 8)
+      assert.ok(retried.kind === 'batch')
+      assert.deepEqual([retried.batch.items[0]?.event.id, retried.batch.messageId, retried.batch.attempt], ['1', y.batch.messageId, 2])
+      await store.markDelivered(retried.batch.messageId, OK, 9)
+      const next = await store.claim('webhook:1', 1, 10)
+      assert.ok(next.kind === 'batch')
+      assert.deepEqual([next.batch.items[0]?.event.id, next.batch.attempt], ['2', 1])
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('a retry among the rows read ahead goes out first, and the rest follows in order', async () => {
+    const store = new SqliteStore({ file: ':memory:' })
+    try {
+      await store.ingest(Array.from({ length: 300 }, (_, i) => face(i)), route, 1)
+      const a = await store.claim('webhook:1', 1, 2, 3)
+      const b = await store.claim('webhook:1', 1, 2, 3)
+      assert.ok(a.kind === 'batch' && b.kind === 'batch')
+      // b fails while a is still in flight; a lands; b's retry is the head, then 2, 3, …
+      await store.scheduleRetry(b.batch.messageId, 10, { statusCode: 500, error: 'HTTP 500', latencyMs: 1 }, 3)
+      await store.markDelivered(a.batch.messageId, OK, 4)
+      assert.deepEqual(await store.claim('webhook:1', 1, 5, 3), { kind: 'wait', until: 10 })
+      const seen: string[] = []
+      for (;;) {
+        const c = await store.claim('webhook:1', 1, 10, 3)
+        if (c.kind !== 'batch') break
+        seen.push(...c.batch.items.map((i) => i.event.id))
+        await store.markDelivered(c.batch.messageId, OK, 11)
+      }
+      assert.deepEqual(seen, Array.from({ length: 299 }, (_, i) => String(i + 1)))
+    } finally {
+      await store.close()
+    }
+  })
 })

@@ -173,6 +173,18 @@ interface AheadItem {
   readonly event: HeraldEvent
 }
 
+/** Claim's read-ahead for one lane (see #ahead). */
+interface AheadLane {
+  /** Queued first tries in lane order; those before `next` are claimed already. */
+  items: AheadItem[]
+  next: number
+  /**
+   * true: every open delivery of the lane that is not in flight nor landed is here, and ingest
+   * appends what it commits. false: a run read from the table; the table has more after it.
+   */
+  complete: boolean
+}
+
 /**
  * Most queued deliveries held in memory for claim, over all lanes, and most lanes held. Past
  * them a lane's queue is read from the table again (a backlog behind a slow receiver, a fan-out
@@ -180,6 +192,12 @@ interface AheadItem {
  */
 const AHEAD_MAX_ITEMS = 20_000
 const AHEAD_MAX_LANES = 4096
+/**
+ * A claim that reads the table reads this many rows (or 4 batches, if more) and keeps the rest
+ * for the next claims: a backlog (a receiver back after an outage) costs one read per 256 events
+ * at batch_size 1 instead of one per event.
+ */
+const AHEAD_READ_ROWS = 256
 
 /** A delivered batch whose outcome is known in memory and not yet written (see #land). */
 interface Landed {
@@ -247,13 +265,15 @@ export class SqliteStore implements Store {
   readonly #disordered = new Set<string>()
   readonly #headRunByLimit = new Map<number, Database.Statement>()
   /**
-   * Read-ahead of claim, per lane: present only while it holds every open delivery of the lane
-   * that is not in flight nor landed, all of them first tries, in order. Ingest appends what it
-   * has just committed; claim then takes from here instead of reading the head run (the largest
-   * store cost of a claim). A lane is entered when a claim reads its queue to the end, and left
-   * on anything else that changes its rows (a retry, a failure, a drop, a resend, a restart).
+   * Read-ahead of claim, per lane: the lane's next open deliveries, all first tries, in order,
+   * so that claim takes them from here instead of reading the head run (the largest store cost of
+   * a claim). Either complete (every open delivery of the lane that is not in flight nor landed;
+   * ingest appends what it has just committed) from a claim that read the queue to its end, or a
+   * run read from the table by a claim, the table holding more after it. Left on anything else
+   * that changes the lane's rows (a retry, a failure, a drop, a resend, a restart).
    */
-  readonly #ahead = new Map<string, AheadItem[]>()
+  readonly #ahead = new Map<string, AheadLane>()
+  /** Items held in #ahead and not claimed yet, over all lanes. */
   #aheadItems = 0
   /** Where the current prune pass (one `before`) has got to in the deliveries. */
   #pruned = { before: Number.NaN, deliveriesFrom: 0, full: false }
@@ -313,7 +333,7 @@ export class SqliteStore implements Store {
           const stored = storedEvent(event, inserted.seq, now)
           for (const r of routes) {
             const deliveryId = Number(this.#stmt.enqueue.run(r.channel, r.target, r.lane, r.group, inserted.seq, now, now).lastInsertRowid)
-            if (this.#ahead.has(r.lane)) ahead.push([r.lane, { deliveryId, channel: r.channel, target: r.target, group: r.group, createdAt: now, event: stored }])
+            if (this.#ahead.get(r.lane)?.complete === true) ahead.push([r.lane, { deliveryId, channel: r.channel, target: r.target, group: r.group, createdAt: now, event: stored }])
           }
         }
         results.push({ seq: inserted.seq, key: event.key, duplicate: false, routes })
@@ -413,12 +433,13 @@ export class SqliteStore implements Store {
 
   #readAhead (lane: string, item: AheadItem): void {
     const ahead = this.#ahead.get(lane)
-    if (ahead === undefined) return
+    if (ahead === undefined || !ahead.complete) return
     if (this.#aheadItems >= AHEAD_MAX_ITEMS) {
-      this.#leaveAhead(lane)
+      // What it holds stays; what comes after is read from the table once that is claimed.
+      ahead.complete = false
       return
     }
-    ahead.push(item)
+    ahead.items.push(item)
     this.#aheadItems++
   }
 
@@ -426,7 +447,7 @@ export class SqliteStore implements Store {
   #leaveAhead (lane: string): void {
     const ahead = this.#ahead.get(lane)
     if (ahead === undefined) return
-    this.#aheadItems -= ahead.length
+    this.#aheadItems -= ahead.items.length - ahead.next
     this.#ahead.delete(lane)
   }
 
@@ -435,14 +456,19 @@ export class SqliteStore implements Store {
     this.#aheadItems = 0
   }
 
-  /** A claim read the lane's queue to its end: from now on ingest keeps it in memory. */
-  #enterAhead (lane: string): void {
-    if (this.#ahead.has(lane)) return
+  /**
+   * A claim read the lane's head from the table: `items` are the first tries it read past its
+   * batch; `complete` when it read the queue to its end, so that from now on ingest keeps it in memory.
+   */
+  #enterAhead (lane: string, items: AheadItem[], complete: boolean): void {
+    this.#leaveAhead(lane)
+    if (!complete && items.length === 0) return
     if (this.#ahead.size >= AHEAD_MAX_LANES) {
       const oldest = this.#ahead.keys().next()
       if (oldest.done !== true) this.#leaveAhead(oldest.value)
     }
-    this.#ahead.set(lane, [])
+    this.#ahead.set(lane, { items, next: 0, complete })
+    this.#aheadItems += items.length
   }
 
   async getEvent (seq: number): Promise<HeraldEvent | undefined> {
@@ -477,7 +503,7 @@ export class SqliteStore implements Store {
     }
     const limit = Number.isSafeInteger(maxItems) && maxItems > 0 ? maxItems : 1
     const ahead = this.#ahead.get(lane)
-    const claimed = ahead === undefined ? this.#claimStored(lane, limit, now, flying) : this.#claimAhead(lane, ahead, limit)
+    const claimed = (ahead === undefined ? undefined : this.#claimAhead(lane, ahead, limit)) ?? this.#claimStored(lane, limit, now, flying)
     if (claimed.kind !== 'batch') return claimed
     const { batch } = claimed
     const flight: Flight = {
@@ -494,17 +520,39 @@ export class SqliteStore implements Store {
     return claimed
   }
 
-  /** The next batch from memory: every item there is a first try, in lane order. */
-  #claimAhead (lane: string, ahead: AheadItem[], limit: number): ClaimResult {
-    const head = ahead[0]
-    if (head === undefined) return { kind: 'empty' }
-    const most = Math.min(ahead.length, limit)
-    let n = 1
-    while (n < most && (ahead[n] as AheadItem).group === head.group) n++
-    const taken = ahead.splice(0, n)
-    this.#aheadItems -= n
-    const last = taken[n - 1] as AheadItem
-    const items: ClaimedItem[] = taken.map((a) => ({ deliveryId: a.deliveryId, event: a.event }))
+  /**
+   * The next batch from memory: every item there is a first try, in lane order. Undefined when
+   * the table must be read: memory holds a run that ends before this batch would.
+   */
+  #claimAhead (lane: string, ahead: AheadLane, limit: number): ClaimResult | undefined {
+    const { items: queued, next } = ahead
+    const head = queued[next]
+    if (head === undefined) {
+      if (ahead.complete) return { kind: 'empty' }
+      this.#ahead.delete(lane)
+      return undefined
+    }
+    const end = Math.min(queued.length, next + limit)
+    let i = next + 1
+    while (i < end && (queued[i] as AheadItem).group === head.group) i++
+    // The batch would go on past what memory holds: the same batch as a read of the table gives.
+    if (!ahead.complete && i === queued.length && i - next < limit) {
+      this.#leaveAhead(lane)
+      return undefined
+    }
+    const items: ClaimedItem[] = []
+    for (let k = next; k < i; k++) {
+      const a = queued[k] as AheadItem
+      items.push({ deliveryId: a.deliveryId, event: a.event })
+    }
+    this.#aheadItems -= i - next
+    ahead.next = i
+    // Claimed items are dropped from the front now and then, not on every claim (splice is O(n)).
+    if (i >= 1024 && i * 2 >= queued.length) {
+      ahead.items = queued.slice(i)
+      ahead.next = 0
+    }
+    const last = queued[i - 1] as AheadItem
     const messageId = deriveMessageId(lane, head.deliveryId, last.deliveryId, head.createdAt, head.event.key)
     return { kind: 'batch', batch: { messageId, channel: head.channel, target: head.target, lane, group: head.group, attempt: 1, items } }
   }
@@ -514,10 +562,13 @@ export class SqliteStore implements Store {
     // One read: the head run with its events. The head decides (wait, retry or a new batch).
     // Rows whose delivered outcome is still in memory, and rows in flight, are behind the head.
     const after = Math.max(this.#landedUpTo.get(lane) ?? 0, flying?.at(-1)?.last ?? 0)
-    const run = this.#headRun(limit).all(lane, after) as RunRow[]
+    // Read further than this batch while the memory budget allows; the rest is kept (#ahead).
+    const wanted = Math.max(limit * 4, AHEAD_READ_ROWS)
+    const rows = this.#aheadItems + wanted <= AHEAD_MAX_ITEMS ? wanted : limit
+    const run = this.#headRun(rows).all(lane, after) as RunRow[]
     const head = run[0]
     if (head === undefined) {
-      this.#enterAhead(lane)
+      this.#enterAhead(lane, [], true)
       return { kind: 'empty' }
     }
     if (flying !== undefined && head.message_id !== null) return { kind: 'empty' }
@@ -539,13 +590,22 @@ export class SqliteStore implements Store {
     } else {
       const first = head
       const items: ClaimedItem[] = []
-      for (const r of run) {
+      let k = 0
+      for (; k < run.length && items.length < limit; k++) {
+        const r = run[k] as RunRow
         if (r.state !== 'pending' || r.grp !== head.grp || r.message_id !== null) break
         items.push({ deliveryId: r.delivery_id, event: toEvent(r) })
       }
       if (items.length === 0) return { kind: 'empty' }
-      // Everything open past the cursor is in this batch: the queue was read to its end.
-      if (items.length === run.length && run.length < limit) this.#enterAhead(lane)
+      // The first tries read past the batch are the next claims' (a retried or `sending` row ends them).
+      const rest: AheadItem[] = []
+      for (; k < run.length; k++) {
+        const r = run[k] as RunRow
+        if (r.state !== 'pending' || r.message_id !== null) break
+        rest.push({ deliveryId: r.delivery_id, channel: r.channel, target: r.target, group: r.grp, createdAt: r.d_created_at, event: toEvent(r) })
+      }
+      // Everything open past the cursor was read: the queue was read to its end.
+      this.#enterAhead(lane, rest, k === run.length && run.length < rows)
       const messageId = deriveMessageId(lane, first.delivery_id, items.at(-1)?.deliveryId ?? first.delivery_id, first.d_created_at, first.key)
       batch = { messageId, channel: first.channel, target: first.target, lane, group: head.grp, attempt: 1, items }
     }
