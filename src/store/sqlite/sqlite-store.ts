@@ -25,6 +25,11 @@ export interface SqliteStoreOptions {
   readonly walCheckpoint?: 'background' | 'inline'
   /** Told when a deferred write (retried) or a background checkpoint fails; nobody awaits those to hear it. */
   readonly onBackgroundError?: (err: Error) => void
+  /**
+   * Most queued deliveries claim keeps in memory over all lanes (~1 KB each with its event); 0
+   * reads every batch from the table. @defaultValue 20000
+   */
+  readonly readAheadItems?: number
 }
 
 interface EventRecord { seq: number, key: string, type: string, id: string, transition: string | null, json: string, received_at: number }
@@ -186,9 +191,10 @@ interface AheadLane {
 }
 
 /**
- * Most queued deliveries held in memory for claim, over all lanes, and most lanes held. Past
- * them a lane's queue is read from the table again (a backlog behind a slow receiver, a fan-out
- * to many tokens); ~1 KB per item with its event, so at most a few tens of MB.
+ * Most queued deliveries held in memory for claim, over all lanes (the default of the
+ * readAheadItems option), and most lanes held. Past them a lane's queue is read from the table
+ * again (a backlog behind a slow receiver, a fan-out to many tokens); ~1 KB per item with its
+ * event, so at most a few tens of MB.
  */
 const AHEAD_MAX_ITEMS = 20_000
 const AHEAD_MAX_LANES = 4096
@@ -273,8 +279,9 @@ export class SqliteStore implements Store {
    * that changes the lane's rows (a retry, a failure, a drop, a resend, a restart).
    */
   readonly #ahead = new Map<string, AheadLane>()
-  /** Items held in #ahead and not claimed yet, over all lanes. */
+  /** Items held in #ahead and not claimed yet, over all lanes, and the most there may be. */
   #aheadItems = 0
+  readonly #aheadMaxItems: number
   /** Where the current prune pass (one `before`) has got to in the deliveries. */
   #pruned = { before: Number.NaN, deliveriesFrom: 0, full: false }
   /** Delivered outcomes not written yet, in landing order; and per lane the last delivery id they cover. */
@@ -294,6 +301,7 @@ export class SqliteStore implements Store {
     const synchronous = options.synchronous ?? 'normal'
     this.#db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     this.#onBackgroundError = options.onBackgroundError ?? (() => {})
+    this.#aheadMaxItems = Math.max(0, options.readAheadItems ?? AHEAD_MAX_ITEMS)
     migrate(this.#db)
     if (options.file !== ':memory:' && options.walCheckpoint === 'background') {
       this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_FRAMES}`)
@@ -434,7 +442,7 @@ export class SqliteStore implements Store {
   #readAhead (lane: string, item: AheadItem): void {
     const ahead = this.#ahead.get(lane)
     if (ahead === undefined || !ahead.complete) return
-    if (this.#aheadItems >= AHEAD_MAX_ITEMS) {
+    if (this.#aheadItems >= this.#aheadMaxItems) {
       // What it holds stays; what comes after is read from the table once that is claimed.
       ahead.complete = false
       return
@@ -462,6 +470,7 @@ export class SqliteStore implements Store {
    */
   #enterAhead (lane: string, items: AheadItem[], complete: boolean): void {
     this.#leaveAhead(lane)
+    if (this.#aheadItems + items.length > this.#aheadMaxItems) return
     if (!complete && items.length === 0) return
     if (this.#ahead.size >= AHEAD_MAX_LANES) {
       const oldest = this.#ahead.keys().next()
@@ -564,7 +573,7 @@ export class SqliteStore implements Store {
     const after = Math.max(this.#landedUpTo.get(lane) ?? 0, flying?.at(-1)?.last ?? 0)
     // Read further than this batch while the memory budget allows; the rest is kept (#ahead).
     const wanted = Math.max(limit * 4, AHEAD_READ_ROWS)
-    const rows = this.#aheadItems + wanted <= AHEAD_MAX_ITEMS ? wanted : limit
+    const rows = this.#aheadItems + wanted <= this.#aheadMaxItems ? wanted : limit
     const run = this.#headRun(rows).all(lane, after) as RunRow[]
     const head = run[0]
     if (head === undefined) {
