@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import type { IncomingEvent } from '../../src/events/event.js'
+import type { ClaimedBatch } from '../../src/store/store.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 import { latestMigration } from '../../src/store/sqlite/migrate.js'
 import { storeContract } from './contract.js'
@@ -459,27 +460,31 @@ describe('SQLite claim read-ahead', () => {
     assert.equal(batches.flatMap((b) => b.ids).length, 600)
   })
 
+  /** `queued` events on the lane, two batches of one in flight (window 3), the second failed: its retry waits until 10. */
+  async function secondOfTwoFailed (store: SqliteStore, queued: number): Promise<{ first: ClaimedBatch, second: ClaimedBatch }> {
+    await store.ingest(Array.from({ length: queued }, (_, i) => face(i)), route, 1)
+    const first = await store.claim('webhook:1', 1, 2, 3)
+    const second = await store.claim('webhook:1', 1, 2, 3)
+    assert.ok(first.kind === 'batch' && second.kind === 'batch')
+    await store.scheduleRetry(second.batch.messageId, 10, { statusCode: 500, error: 'HTTP 500', latencyMs: 1 }, 3)
+    return { first: first.batch, second: second.batch }
+  }
+
   it('stops reading ahead at a batch tried before (a restart with a window in flight): it keeps its id and attempt', async () => {
     const store = new SqliteStore({ file: ':memory:' })
     try {
-      await store.ingest(Array.from({ length: 10 }, (_, i) => face(i)), route, 1)
-      const x = await store.claim('webhook:1', 1, 2, 2)
-      const y = await store.claim('webhook:1', 1, 2, 2)
-      assert.ok(x.kind === 'batch' && y.kind === 'batch')
-      await store.scheduleRetry(y.batch.messageId, 5, { statusCode: 500, error: 'HTTP 500', latencyMs: 1 }, 3)
-      // Restart while x is still in flight: x is a first try again, y stays tried, behind it.
+      const { first, second } = await secondOfTwoFailed(store, 10)
+      // Restart while the first is still in flight: it is a first try again, the second stays tried, behind it.
       await store.releaseInFlight()
-      const again = await store.claim('webhook:1', 1, 6)
-      assert.ok(again.kind === 'batch')
-      assert.deepEqual([again.batch.items[0]?.event.id, again.batch.messageId, again.batch.attempt], ['0', x.batch.messageId, 1])
-      await store.markDelivered(again.batch.messageId, OK, 7)
-      const retried = await store.claim('webhook:1', 1, 8)
-      assert.ok(retried.kind === 'batch')
-      assert.deepEqual([retried.batch.items[0]?.event.id, retried.batch.messageId, retried.batch.attempt], ['1', y.batch.messageId, 2])
-      await store.markDelivered(retried.batch.messageId, OK, 9)
-      const next = await store.claim('webhook:1', 1, 10)
-      assert.ok(next.kind === 'batch')
-      assert.deepEqual([next.batch.items[0]?.event.id, next.batch.attempt], ['2', 1])
+      const order: unknown[] = []
+      for (let now = 10; now < 13; now++) {
+        const c = await store.claim('webhook:1', 1, now)
+        assert.ok(c.kind === 'batch')
+        order.push([c.batch.items[0]?.event.id, c.batch.messageId, c.batch.attempt])
+        await store.markDelivered(c.batch.messageId, OK, now)
+      }
+      assert.deepEqual(order.slice(0, 2), [['0', first.messageId, 1], ['1', second.messageId, 2]])
+      assert.deepEqual([(order[2] as unknown[])[0], (order[2] as unknown[])[2]], ['2', 1])
     } finally {
       await store.close()
     }
@@ -488,13 +493,9 @@ describe('SQLite claim read-ahead', () => {
   it('a retry among the rows read ahead goes out first, and the rest follows in order', async () => {
     const store = new SqliteStore({ file: ':memory:' })
     try {
-      await store.ingest(Array.from({ length: 300 }, (_, i) => face(i)), route, 1)
-      const a = await store.claim('webhook:1', 1, 2, 3)
-      const b = await store.claim('webhook:1', 1, 2, 3)
-      assert.ok(a.kind === 'batch' && b.kind === 'batch')
-      // b fails while a is still in flight; a lands; b's retry is the head, then 2, 3, …
-      await store.scheduleRetry(b.batch.messageId, 10, { statusCode: 500, error: 'HTTP 500', latencyMs: 1 }, 3)
-      await store.markDelivered(a.batch.messageId, OK, 4)
+      const { first } = await secondOfTwoFailed(store, 300)
+      // The first lands; the second's retry is the head, then 2, 3, …
+      await store.markDelivered(first.messageId, OK, 4)
       assert.deepEqual(await store.claim('webhook:1', 1, 5, 3), { kind: 'wait', until: 10 })
       const seen: string[] = []
       for (;;) {
