@@ -1,4 +1,4 @@
-import { Agent, errors, type Dispatcher } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import type { IncomingHttpHeaders } from 'node:http'
 
 export interface HttpResponseSummary {
@@ -74,7 +74,7 @@ export class HttpPost implements Dispatcher.DispatchHandler {
 
   onResponseData (_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     // The body is read to its end whatever its size (the socket goes back to the pool); only
-    // its beginning is kept.
+    // its beginning is kept. `room` bytes decode to at most `room` characters.
     const room = this.#keepBodyChars - this.#bodyText.length
     if (room > 0) this.#bodyText += chunk.toString('utf8', 0, Math.min(chunk.length, room))
   }
@@ -86,7 +86,7 @@ export class HttpPost implements Dispatcher.DispatchHandler {
       statusText: '',
       retryAfter: this.#retryAfter,
       latencyMs: performance.now() - this.#started,
-      bodyText: this.#bodyText.slice(0, this.#keepBodyChars)
+      bodyText: this.#bodyText
     })
   }
 
@@ -108,13 +108,11 @@ export function postBytes (
   let target: URL
   try {
     target = new URL(url)
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-      throw new errors.InvalidArgumentError('Invalid URL protocol: the URL must start with `http:` or `https:`.')
-    }
   } catch (err) {
     post.onResponseError(null, err instanceof Error ? err : new Error(String(err)))
     return post
   }
+  // A protocol other than http(s) is refused by undici itself, through onResponseError.
   dispatcher.dispatch({
     origin: target.origin,
     path: target.search === '' ? target.pathname : `${target.pathname}${target.search}`,

@@ -408,21 +408,20 @@ describe('SQLite claim read-ahead', () => {
   })
 
   /**
-   * Drains a lane at `batchSize`, and the same queue again in a second store that forgets its
-   * read-ahead before every claim (releaseInFlight), i.e. reads the table each time: both must
-   * send the same batches under the same ids.
+   * Drains a lane at `batchSize`, and the same queue again in a second store without read-ahead
+   * (readAheadItems 0), which reads the table for every claim: both must send the same batches
+   * under the same ids.
    */
   async function drainBothWays (events: IncomingEvent[], batchSize: number, claimFirst: boolean): Promise<Array<{ ids: string[], messageId: string }>> {
     const runs: Array<Array<{ ids: string[], messageId: string }>> = []
-    for (const forget of [false, true]) {
-      const store = new SqliteStore({ file: ':memory:' })
+    for (const readAheadItems of [undefined, 0]) {
+      const store = new SqliteStore({ file: ':memory:', readAheadItems })
       try {
         if (claimFirst) assert.deepEqual(await store.claim('webhook:1', batchSize, 1), { kind: 'empty' })
         const mixed = (e: IncomingEvent) => [{ channel: 'webhook', target: '1', lane: 'webhook:1', group: e.type === 'car_event' ? 'car_events' : 'face_events' }]
         for (let i = 0; i < events.length; i += 500) await store.ingest(events.slice(i, i + 500), mixed, 1)
         const batches: Array<{ ids: string[], messageId: string }> = []
         for (;;) {
-          if (forget) await store.releaseInFlight()
           const claimed = await store.claim('webhook:1', batchSize, 2)
           if (claimed.kind !== 'batch') break
           batches.push({ ids: claimed.batch.items.map((i) => i.event.id), messageId: claimed.batch.messageId })

@@ -538,7 +538,7 @@ export class SqliteStore implements Store {
     const head = queued[next]
     if (head === undefined) {
       if (ahead.complete) return { kind: 'empty' }
-      this.#ahead.delete(lane)
+      this.#leaveAhead(lane)
       return undefined
     }
     const end = Math.min(queued.length, next + limit)
