@@ -364,6 +364,8 @@ function printTable () {
   if (b2 !== undefined) {
     add(`(b2) Herald end-to-end, batch 100: events/s`, fmtInt(b2.eventsPerSec), '>= 50,000', verdict(b2.eventsPerSec >= 50_000, b2.complete), cpuCell(b2.cpu))
   }
+  const b2Store = results.get('b2-store')
+  if (b2Store !== undefined) add('     reference: SQLite store alone, batch 100, no HTTP (store-ops)', fmtInt(b2Store.eventsPerSec), '(ceiling of the store)', '', '')
   if (c !== undefined) {
     add(`(c)  Herald ingest->received at ${fmtInt(CFG.latencyRate)}/s: p50`, fmtMs(c.p50), '', '', cpuCell(c.cpu))
     add('     p99', fmtMs(c.p99), '< 10 ms', verdict(c.p99 < 10, c.complete && c.errors === 0))
@@ -403,6 +405,7 @@ function printTable () {
   if (a2 !== undefined) out.push(`  (a2) ${a2.received.toLocaleString('en-US')}/${a2.acked.toLocaleString('en-US')} events received in ${a2.seconds.toFixed(2)} s; replies 202 once queued in memory, then one POST at a time, FIFO, like one Herald lane with no store; CPU ${fmtUs(a2.cpuUsPerEvent)}/event`)
   if (b !== undefined) out.push(`  (b)  ${b.received.toLocaleString('en-US')}/${b.acked.toLocaleString('en-US')} events received in ${b.seconds.toFixed(2)} s in ${b.requestsReceived.toLocaleString('en-US')} webhook POSTs; webhook batch_size 1, producer posts 1 event per request; ingest acknowledged at ${fmtInt(b.ingestPerSec)} events/s;\n       delivered ${fmtInt(b.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(b.drainPerSec)} events/s after (queue drain only); Herald CPU ${fmtUs(b.cpuUsPerEvent)}/event; errors ${b.errors}${b.firstError ? ` (${b.firstError})` : ''}`)
   if (b2 !== undefined) out.push(`  (b2) ${b2.received.toLocaleString('en-US')}/${b2.acked.toLocaleString('en-US')} events received in ${b2.seconds.toFixed(2)} s in ${b2.requestsReceived.toLocaleString('en-US')} webhook POSTs; webhook batch_size ${CFG.batch100PerRequest}, producer posts arrays of ${CFG.batch100PerRequest} events per request; ingest acknowledged at ${fmtInt(b2.ingestPerSec)} events/s;\n       delivered ${fmtInt(b2.duringLoadPerSec)} events/s while the producer was sending, ${fmtInt(b2.drainPerSec)} events/s after (queue drain only); Herald CPU ${fmtUs(b2.cpuUsPerEvent)}/event; errors ${b2.errors}${b2.firstError ? ` (${b2.firstError})` : ''}`)
+  if (b2Store !== undefined) out.push(`  (b2) store alone: \`node bench/store-ops.mjs ceiling\`, ${b2Store.events.toLocaleString('en-US')} normalized events ingested 100 per commit into SqliteStore on a file (WAL), then claimed and marked delivered 100 at a time;\n       ingest ${b2Store.ingestUs.toFixed(1)} µs/event + claim and outcome ${b2Store.deliverUs.toFixed(1)} µs/event, no HTTP, no parsing, no validation`)
   if (c !== undefined) out.push(`  (c)  open loop, ${c.sent.toLocaleString('en-US')} events over ${CFG.latencyMs / 1000} s after a ${CFG.latencyWarmupMs / 1000} s warm-up, batch 1; received ${c.received.toLocaleString('en-US')}${c.warmDrained ? '' : ' (warm-up backlog not drained within 10 s before measuring)'}; p90 ${fmtMs(c.p90)} p99.9 ${fmtMs(c.p999)} max ${fmtMs(c.max)};\n       POST answered (202) p50 ${fmtMs(c.ackP50)} p99 ${fmtMs(c.ackP99)}; generator send lag p99 ${fmtMs(c.lagP99)} max ${fmtMs(c.lagMax)}; errors ${c.errors}`)
   const seconds = (r) => r.perSecond.map((v) => v.toFixed(v < 10 ? 1 : 0)).join(' ')
   if (c !== undefined) out.push(`       p99 of each second, ms: ${seconds(c)}`)
@@ -443,6 +446,19 @@ async function phase (key, fn) {
   }
 }
 
+/**
+ * What the SQLite store alone allows at batch 100 (its own process, a file in the same data
+ * folder as Herald's): the reference row under (b2), as the serial forwarder is under (b).
+ */
+function storeCeiling () {
+  const out = execFileSync(process.execPath, [fileURLToPath(new URL('./store-ops.mjs', import.meta.url)), 'ceiling'], {
+    env: { ...process.env, BENCH_STORE_EVENTS: String(scaled(50_000, 5_000)) },
+    encoding: 'utf8',
+    timeout: 120_000
+  })
+  return JSON.parse(out.trim().split('\n').at(-1))
+}
+
 async function withForwarder (receiver, mode, fn) {
   const fwd = await startForwarder({ port: await freePort(), target: receiver.url, mode })
   try { return await fn(fwd) } finally { await fwd.stop() }
@@ -476,6 +492,7 @@ async function main () {
     await phase('b2', async () => {
       results.set('b2', await withHerald('b2-herald-batch100', hook('bench batch 100', CFG.batch100PerRequest), (herald) =>
         throughput({ name: 'b2 Herald batch 100', target: herald, path: '/api/v1/events', receiver, events: CFG.batch100Events, perRequest: CFG.batch100PerRequest, runId: `${RUN}b2` })))
+      results.set('b2-store', storeCeiling())
     })
     await phase('c', async () => {
       results.set('c-bare', await withForwarder(receiver, 'parallel', (fwd) =>

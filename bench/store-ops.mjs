@@ -63,6 +63,29 @@ async function paced () {
   }
 }
 
+/** One row: `events` ingested `per` at a time, then claimed and marked delivered `per` at a time. */
+async function measure (file, readAheadItems, per, events) {
+  const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-store-ops-'))
+  const store = new SqliteStore({ file: file === 'file' ? join(dir, 'herald.db') : ':memory:', readAheadItems })
+  try {
+    let t = performance.now()
+    for (let i = 0; i < events.length; i += per) await store.ingest(events.slice(i, i + per), route, Date.now())
+    const ingestUs = ((performance.now() - t) * 1000) / events.length
+    t = performance.now()
+    let n = 0
+    for (;;) {
+      const c = await store.claim('webhook:1', per, Date.now())
+      if (c.kind !== 'batch') break
+      await store.markDelivered(c.batch.messageId, { statusCode: 200, error: null, latencyMs: 1 }, Date.now())
+      n += c.batch.items.length
+    }
+    return { ingestUs, deliverUs: ((performance.now() - t) * 1000) / n, delivered: n }
+  } finally {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 async function perOperation () {
   const rows = []
   // The whole queue is ingested before the first claim, so claims read it from the table: with
@@ -70,26 +93,8 @@ async function perOperation () {
   // (readAheadItems 0: one head-run read per batch).
   for (const [file, readAheadItems] of [[':memory:', undefined], ['file', undefined], ['file', 0]]) {
     for (const per of [1, 100]) {
-      const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-store-ops-'))
-      const store = new SqliteStore({ file: file === 'file' ? join(dir, 'herald.db') : ':memory:', readAheadItems })
-      const events = incoming(`s${per}${file.length}`, EVENTS)
-      let t = performance.now()
-      for (let i = 0; i < events.length; i += per) await store.ingest(events.slice(i, i + per), route, Date.now())
-      const ingestUs = ((performance.now() - t) * 1000) / events.length
-      t = performance.now()
-      let n = 0
-      let claims = 0
-      for (;;) {
-        const c = await store.claim('webhook:1', per, Date.now())
-        if (c.kind !== 'batch') break
-        claims++
-        await store.markDelivered(c.batch.messageId, { statusCode: 200, error: null, latencyMs: 1 }, Date.now())
-        n += c.batch.items.length
-      }
-      const deliverUs = ((performance.now() - t) * 1000) / n
-      rows.push([`${file === 'file' ? 'file (WAL)' : ':memory:'}${readAheadItems === 0 ? ', no read-ahead' : ''}`, per, ingestUs, deliverUs, n, claims])
-      await store.close()
-      rmSync(dir, { recursive: true, force: true })
+      const { ingestUs, deliverUs, delivered } = await measure(file, readAheadItems, per, incoming(`s${per}${file.length}`, EVENTS))
+      rows.push([`${file === 'file' ? 'file (WAL)' : ':memory:'}${readAheadItems === 0 ? ', no read-ahead' : ''}`, per, ingestUs, deliverUs, delivered])
     }
   }
   process.stdout.write(`SqliteStore, ${EVENTS.toLocaleString('en-US')} events per row, one webhook lane\n`)
@@ -99,5 +104,19 @@ async function perOperation () {
   }
 }
 
+/**
+ * `npm run bench`'s reference row under (b2): what the store alone allows at batch 100 on a file,
+ * with no HTTP, parsing or validation (events are normalized before the clock starts). One JSON line.
+ */
+async function ceiling () {
+  await measure('file', undefined, 100, incoming('ceiling-warm-up', Math.min(5_000, EVENTS))) // JIT, as Herald's warm-up
+  const events = incoming('ceiling', EVENTS)
+  const cpu0 = process.cpuUsage()
+  const r = await measure('file', undefined, 100, events)
+  const cpu = process.cpuUsage(cpu0)
+  process.stdout.write(`${JSON.stringify({ ...r, events: EVENTS, eventsPerSec: 1e6 / (r.ingestUs + r.deliverUs), cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS })}\n`)
+}
+
 if (process.argv[2] === 'paced') await paced()
+else if (process.argv[2] === 'ceiling') await ceiling()
 else await perOperation()
