@@ -13,6 +13,7 @@ import { httpIngestRoutes } from '../sources/http-ingest/routes.js'
 import type { Store } from '../store/store.js'
 import { HERALD_VERSION } from '../version.js'
 import type { AdminAuth } from './auth.js'
+import { registerBodyParsers } from './body-parsers.js'
 import { entityRoutes } from './entities.js'
 import { eventRoutes } from './events.js'
 import { deliveryRoutes } from './deliveries.js'
@@ -62,9 +63,7 @@ export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 4096 }
   })
   registerErrorHandler(app)
-  // JSON only: fastify would hand a text/plain body over as a string, which then fails as
-  // "must be an object" — 415 says what is actually wrong.
-  app.removeContentTypeParser('text/plain')
+  registerBodyParsers(app)
   await app.register(swagger, {
     openapi: {
       info: { title: 'Herald', version: HERALD_VERSION, description: 'Event notification server: ingest, FindFace-compatible webhooks, durable delivery.' },

@@ -99,11 +99,30 @@ describe('bad webhook input', () => {
   })
 
   test('malformed JSON is refused with 400 HRD_ERR_API_BAD_JSON naming the body', async () => {
-    for (const text of ['{"name": "x",', '{name: "x"}', "{'name': 'x'}", '{"name": "x"}}', '', '{"batch_size": NaN}']) {
+    for (const text of ['{"name": "x",', '{name: "x"}', "{'name': 'x'}", '{"name": "x"}}', '{"batch_size": NaN}', ' ']) {
       const res = await raw(h.url, 'POST', '/hooks/', text)
       assertNames(res, 'body', JSON.stringify(text))
       assert.equal(res.body.code, 'HRD_ERR_API_BAD_JSON')
     }
+  })
+
+  test('an empty body labelled application/json is no body: refused where a body is required, naming it', async () => {
+    const before = await api(h.url, 'GET', '/hooks/?limit=1000')
+    for (const [method, path] of [['POST', '/hooks/'], ['PUT', `/hooks/${existing.id as number}/`], ['PATCH', `/hooks/${existing.id as number}/`], ['POST', '/api/v1/events']] as const) {
+      const res = await raw(h.url, method, path, '')
+      assertNames(res, 'body', `${method} ${path}`)
+    }
+    assert.deepEqual((await api(h.url, 'GET', '/hooks/?limit=1000')).body, before.body)
+  })
+
+  test('DELETE, resend and rotate-secret sent with Content-Type: application/json and no body succeed (scripts label every request)', async () => {
+    const hook = (await api(h.url, 'POST', '/hooks/', { ...GOOD_HOOK, name: 'labelled' })).body as { id: number }
+    const rotated = await raw(h.url, 'POST', `/api/v1/hooks/${hook.id}/rotate-secret`, '')
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body))
+    assert.match(rotated.body.secret, /^whsec_/)
+    const deleted = await raw(h.url, 'DELETE', `/hooks/${hook.id}/`, '')
+    assert.equal(deleted.status, 204, JSON.stringify(deleted.body))
+    assert.equal((await api(h.url, 'GET', `/hooks/${hook.id}/`)).status, 404)
   })
 
   test('a body that is not application/json is refused with 415', async () => {

@@ -27,6 +27,7 @@ export async function httpIngestRoutes (app: FastifyInstance, options: HttpInges
     }
   }, async (request, reply) => {
     const body = request.body as unknown
+    if (body === undefined) throw new ValidationError([{ field: 'body', message: 'required: one event or an array of events' }])
     const items = Array.isArray(body) ? body : [body]
     if (items.length === 0) throw new ValidationError([{ field: 'body', message: 'empty array: send at least one event' }])
     if (items.length > maxEvents) throw new ValidationError([{ field: 'body', message: `at most ${maxEvents} events per request, got ${items.length}` }])

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fast
 import { pino } from 'pino'
 import { AdminAuth } from '../../../src/api/auth.js'
 import { registerErrorHandler } from '../../../src/api/error-handler.js'
+import { registerBodyParsers } from '../../../src/api/body-parsers.js'
 import { rulesRoutes } from '../../../src/api/rules.js'
 import { RulesSource, type RulesSettingStore } from '../../../src/decision/rules/rules-source.js'
 import type { Store } from '../../../src/store/store.js'
@@ -26,7 +27,7 @@ class MemoryStore implements RulesSettingStore {
 async function buildApp (rules: RulesSource): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: 4 * 1024 * 1024 })
   registerErrorHandler(app)
-  app.removeContentTypeParser('text/plain')
+  registerBodyParsers(app)
   // The configured-token path of AdminAuth never touches the store.
   const { auth } = await AdminAuth.init(undefined as unknown as Store, 'admin-secret')
   await app.register(rulesRoutes, { rules, preHandler: auth.preHandler })
@@ -80,7 +81,7 @@ describe('/api/v1/rules with rules in the store', () => {
   /* [what, body, status, code, field] */
   const BAD: Array<[string, string, number, string, string]> = [
     ['malformed JSON', '{"notifications": {', 400, 'HRD_ERR_API_BAD_JSON', 'body'],
-    ['an empty body', '', 400, 'HRD_ERR_API_BAD_JSON', 'body'],
+    ['an empty body', '', 400, 'HRD_ERR_VALIDATION', 'body'],
     ['a __proto__ key', '{"__proto__": {"admin": true}}', 400, 'HRD_ERR_API_BAD_JSON', 'body'],
     ['a list', '[]', 400, 'HRD_ERR_VALIDATION', 'body'],
     ['a string', '"mute"', 400, 'HRD_ERR_VALIDATION', 'body'],
