@@ -71,7 +71,10 @@ function transform (data: Readonly<JsonObject>, options: RenderOptions): JsonObj
 function absolutize (link: string, base: string): JsonValue {
   if (link === '' || /^[a-z][a-z0-9+.-]*:/i.test(link)) return link
   try {
-    return new URL(link, base.endsWith('/') ? base : `${base}/`).toString()
+    // The base is a prefix, path included: FindFace's links are `/uploads/…`, and behind a
+    // reverse proxy on a sub-path (`https://host/ff`) they live under it, not at the host's root.
+    const rooted = link.startsWith('/') && !link.startsWith('//')
+    return new URL(rooted ? link.slice(1) : link, base.endsWith('/') ? base : `${base}/`).toString()
   } catch {
     return link
   }
