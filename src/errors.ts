@@ -15,13 +15,28 @@ export abstract class HeraldError extends Error {
   override readonly name: string = 'HeraldError'
 }
 
+/**
+ * Most problems one error carries, and the longest field name and message kept: the answer to
+ * a hostile body (300,000 unknown keys, a 4 MB key) must stay small, and the first problems
+ * are the ones a person fixes first anyway.
+ */
+const MAX_FIELDS = 50
+const MAX_FIELD_CHARS = 200
+const MAX_MESSAGE_CHARS = 500
+
+function clip (text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
 export class ValidationError extends HeraldError {
   override readonly code: string = 'HRD_ERR_VALIDATION'
   override readonly statusCode: number = 400
   readonly fields: readonly FieldProblem[]
   constructor (fields: readonly FieldProblem[], message?: string) {
-    super(message ?? `invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`)
-    this.fields = fields
+    const kept = fields.slice(0, MAX_FIELDS).map((f) => ({ field: clip(f.field, MAX_FIELD_CHARS), message: clip(f.message, MAX_MESSAGE_CHARS) }))
+    const more = fields.length > kept.length ? `; and ${fields.length - kept.length} more problems` : ''
+    super(message ?? `invalid input: ${kept.map((f) => `${f.field}: ${f.message}`).join('; ')}${more}`)
+    this.fields = kept
   }
 }
 

@@ -43,9 +43,11 @@ export function parseWebhookInput (body: unknown, mode: 'create' | 'replace' | '
   if (input.name !== undefined && input.title !== undefined && input.name !== input.title) {
     problems.push({ field: 'title', message: 'give name or its alias title, not both' })
   }
-  const name = input.name ?? input.title
+  // null is a value (refused), not an absent name: only undefined falls through to the alias.
+  const nameField = input.name !== undefined ? 'name' : 'title'
+  const name = input[nameField]
   if (name !== undefined) {
-    if (typeof name !== 'string' || name.trim() === '' || name.length > 100) problems.push({ field: input.name !== undefined ? 'name' : 'title', message: 'must be a non-empty string of at most 100 characters' })
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 100) problems.push({ field: nameField, message: 'must be a non-empty string of at most 100 characters' })
     else patch.name = name
   } else if (mode !== 'patch') problems.push({ field: 'name', message: 'required' })
 
@@ -115,6 +117,5 @@ function urlProblem (value: unknown): string | undefined {
     return 'must be an absolute http:// or https:// URL'
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an absolute http:// or https:// URL'
-  if (url.username !== '' || url.password !== '') return 'must not carry credentials; use a signing secret'
   return undefined
 }

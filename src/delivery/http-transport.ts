@@ -118,7 +118,17 @@ export function postBytes (
     path: target.search === '' ? target.pathname : `${target.pathname}${target.search}`,
     method: 'POST',
     body,
-    headers
+    headers: target.username === '' && target.password === '' ? headers : withBasicAuth(headers, target)
   }, post)
   return post
+}
+
+/**
+ * `https://user:pass@host/…` sends basic auth, as FindFace's sender (aiohttp), curl and browsers
+ * do; the origin undici connects to carries no credentials. An explicit Authorization header wins.
+ */
+function withBasicAuth (headers: Record<string, string>, target: URL): Record<string, string> {
+  if (Object.keys(headers).some((k) => k.toLowerCase() === 'authorization')) return headers
+  const credentials = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`
+  return { ...headers, authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` }
 }

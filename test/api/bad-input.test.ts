@@ -37,7 +37,8 @@ const BAD_HOOKS: Array<[string, unknown, string]> = [
   ['a relative url', { ...GOOD_HOOK, url: '/ff/hook' }, 'url'],
   ['a url without a scheme', { ...GOOD_HOOK, url: 'receiver.example/hook' }, 'url'],
   ['a url over 300 characters', { ...GOOD_HOOK, url: `http://receiver.example/${'a'.repeat(300)}` }, 'url'],
-  ['a url with credentials', { ...GOOD_HOOK, url: 'http://user:pw@receiver.example/' }, 'url'],
+  ['a null name', { ...GOOD_HOOK, name: null }, 'name'],
+  ['a null title', { url: GOOD_HOOK.url, title: null }, 'title'],
   ['batch_size 0', { ...GOOD_HOOK, batch_size: 0 }, 'batch_size'],
   ['batch_size as a string', { ...GOOD_HOOK, batch_size: '1' }, 'batch_size'],
   ['a fractional batch_size', { ...GOOD_HOOK, batch_size: 1.5 }, 'batch_size'],
@@ -132,6 +133,22 @@ describe('bad webhook input', () => {
         assertNames(res, 'content-type', `${type} to ${path}`, 415)
         assert.equal(res.body.code, 'HRD_ERR_API_MEDIA_TYPE')
       }
+    }
+  })
+
+  test('a body of 100,000 unknown keys or one 1 MB key gets a small 400 naming the first of them', async () => {
+    const many = JSON.stringify({ ...GOOD_HOOK, ...Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, 1])) })
+    const longKey = JSON.stringify({ ...GOOD_HOOK, ['x'.repeat(1024 * 1024)]: 1 })
+    for (const path of ['/hooks/', '/api/v1/cameras', '/api/v1/targets']) {
+      const res = await raw(h.url, 'POST', path, many)
+      assert.equal(res.status, 400, path)
+      assert.ok(JSON.stringify(res.body).length < 20_000, `${path}: ${JSON.stringify(res.body).length} bytes`)
+      assert.ok(fieldsOf(res).length <= 50)
+      if (path === '/hooks/') assert.deepEqual(fieldsOf(res).slice(0, 2), ['k0', 'k1'])
+      assert.match(res.body.message, /more problems/)
+      const long = await raw(h.url, 'POST', path, longKey)
+      assert.equal(long.status, 400, path)
+      assert.ok(JSON.stringify(long.body).length < 5_000, `${path}: ${JSON.stringify(long.body).length} bytes`)
     }
   })
 

@@ -194,6 +194,25 @@ describe('putting back what GET returned', () => {
   })
 })
 
+describe('a receiver URL with user:password (FindFace accepts it and its sender uses basic auth)', () => {
+  test('is stored as given and every delivery carries the basic auth', async () => {
+    const receiver = await Receiver.start()
+    const h = await startHerald()
+    try {
+      const url = receiver.url.replace('http://', 'http://ff:s3cret@')
+      const created = await api(h.url, 'POST', '/hooks/', { name: 'basic', url, filters: {} })
+      assert.equal(created.status, 201, JSON.stringify(created.body))
+      assert.equal(created.body.url, url)
+      await api(h.url, 'POST', '/api/v1/events', { type: 'face_event', id: 'basic-1', camera: 1 })
+      await receiver.waitForRequests(1)
+      assert.equal(receiver.requests[0]?.headers.authorization, `Basic ${Buffer.from('ff:s3cret').toString('base64')}`)
+    } finally {
+      await h.close()
+      await receiver.stop()
+    }
+  })
+})
+
 describe('webhook list', () => {
   let h: TestHerald
   const clock = new ManualClock(Date.parse('2026-03-01T10:00:00Z'))

@@ -57,6 +57,18 @@ describe('postAttempt: a POST and its answer', () => {
     assert.equal(got?.headers['content-length'], String(Buffer.byteLength(body)))
   })
 
+  test('user:password in the URL is sent as basic auth (decoded), not as part of the host; an explicit Authorization wins', async () => {
+    const withCredentials = receiver.url.replace('http://', 'http://ff%20user:p%40ss%3Aw@')
+    assert.equal(answer(await postAttempt(agent, `${withCredentials}/auth`, '[]', HEADERS, { timeoutMs: 5000 })).statusCode, 200)
+    const got = receiver.requests.at(-1)
+    assert.equal(got?.url, '/hook/auth')
+    assert.equal(got?.headers.authorization, `Basic ${Buffer.from('ff user:p@ss:w').toString('base64')}`)
+    await postAttempt(agent, `${withCredentials}/auth`, '[]', { ...HEADERS, Authorization: 'Bearer mine' }, { timeoutMs: 5000 })
+    assert.equal(receiver.requests.at(-1)?.headers.authorization, 'Bearer mine')
+    await postAttempt(agent, `${receiver.url}/auth`, '[]', HEADERS, { timeoutMs: 5000 })
+    assert.equal(receiver.requests.at(-1)?.headers.authorization, undefined)
+  })
+
   test('keeps the status, the start of the body, Retry-After (the first of several) and the latency', async () => {
     receiver.respond = (_req, res) => {
       res.statusCode = 429
