@@ -7,8 +7,18 @@ import type { EventType } from './event.js'
  * other FindFace REST field through untouched, so a producer that sends the full REST object keeps
  * working and receivers get it back byte-for-byte in meaning.
  */
-const Id = Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Integer()])
-const RefId = Type.Union([Type.Integer(), Type.String({ maxLength: 256 }), Type.Null()])
+/*
+ * JSON.parse rounds integers past 2^53, so two different large ids would become one (the second
+ * event a "duplicate", the receiver the wrong id). Those must come as strings; a union's
+ * `description` is what a 400 says when neither branch fits (normalize.ts).
+ */
+const SafeInteger = Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })
+const Id = Type.Union([Type.String({ minLength: 1, maxLength: 256 }), SafeInteger], {
+  description: 'a non-empty string of at most 256 characters, or an integer up to 2^53−1 (send larger ids as strings: JSON numbers past 2^53 lose digits)'
+})
+const RefId = Type.Union([SafeInteger, Type.String({ maxLength: 256 }), Type.Null()], {
+  description: 'an id: an integer up to 2^53−1, a string of at most 256 characters, or null'
+})
 const IntList = Type.Array(Type.Integer(), { maxItems: 10_000 })
 const Url = Type.Union([Type.String({ maxLength: 8192 }), Type.Null()])
 const Score = Type.Union([Type.Number(), Type.Null()])

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { ValueErrorType } from '@sinclair/typebox/errors'
 import type { FieldProblem } from '../errors.js'
 import { EVENT_TYPES, isEventType, type EventType, type IncomingEvent, type JsonObject, type Transition } from './event.js'
 import { EVENT_CHECKS } from './event-schema.js'
@@ -40,7 +41,7 @@ export function normalizeEvent (raw: unknown, path = ''): NormalizeResult {
       const field = `${path}${error.path || '/'}`
       if (seen.has(field)) continue
       seen.add(field)
-      problems.push({ field, message: error.message })
+      problems.push({ field, message: error.type === ValueErrorType.Union && typeof error.schema.description === 'string' ? `must be ${error.schema.description}` : error.message })
       if (problems.length >= MAX_PROBLEMS_PER_ITEM) break
     }
     return { ok: false, problems }

@@ -284,6 +284,27 @@ describe('bad event input', () => {
     }
   })
 
+  test('an integer id past 2^53 is refused (JSON would round it into another event\'s id), naming id and saying to send a string', async () => {
+    const before = (await deliveries()).length
+    for (const id of ['4046311220736452001', '1e300', '-9007199254740993']) {
+      const res = await raw(h.url, 'POST', '/api/v1/events', `[{"type":"face_event","id":${id},"camera":3}]`)
+      assertNames(res, '/0/id', id)
+      assert.match(res.body.fields[0].message, /as strings/)
+    }
+    const camera = await raw(h.url, 'POST', '/api/v1/events', '[{"type":"face_event","id":"big-camera","camera":9007199254740993}]')
+    assertNames(camera, '/0/camera', 'camera')
+    // The same ids as strings are two events, each with its own id.
+    for (const id of ['4046311220736452001', '4046311220736452003']) {
+      const res = await api(h.url, 'POST', '/api/v1/events', [{ type: 'face_event', id, camera: 3 }])
+      assert.equal(res.status, 202)
+      assert.equal(res.body.accepted, 1, `${id} is not a duplicate`)
+      assert.equal(res.body.events[0].id, id)
+    }
+    assert.equal((await deliveries()).length, before + 2)
+    const ok = await raw(h.url, 'POST', '/api/v1/events', '[{"type":"face_event","id":9007199254740991,"camera":3}]')
+    assert.equal(ok.status, 202, JSON.stringify(ok.body))
+  })
+
   test('an alarm without phase is refused, naming phase', async () => {
     const { phase: _phase, ...noPhase } = VALID.alarm as Record<string, unknown>
     assertNames(await api(h.url, 'POST', '/api/v1/events', noPhase), '/phase', 'single alarm')
