@@ -4,7 +4,7 @@ import type { Delivery } from '../store/store.js'
 export function parseId (params: unknown, name = 'id'): number {
   const raw = (params as Record<string, string | undefined>)[name]
   const id = Number(raw)
-  if (raw === undefined || !/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(id) || id < 1) {
+  if (raw === undefined || !/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(id) || id < 1) {
     throw new ValidationError([{ field: name, message: 'must be a positive integer' }])
   }
   return id
@@ -29,7 +29,7 @@ export function parseIdList (query: unknown, name: string): Set<number> | undefi
   for (const part of parts) {
     const raw = part.trim()
     const id = Number(raw)
-    if (!/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(id) || id < 1) {
+    if (!/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(id) || id < 1) {
       throw new ValidationError([{ field: name, message: 'must be a comma-separated list of positive integer ids' }])
     }
     ids.add(id)
@@ -61,7 +61,7 @@ export function parseDeliveryPage (query: unknown, path: string): DeliveryPageQu
   let before: number | undefined
   if (q.before !== undefined) {
     before = Number(q.before)
-    if (!/^\d{1,15}$/.test(q.before) || !Number.isSafeInteger(before) || before < 1) throw new ValidationError([{ field: 'before', message: 'must be a delivery id' }])
+    if (!/^\d{1,16}$/.test(q.before) || !Number.isSafeInteger(before) || before < 1) throw new ValidationError([{ field: 'before', message: 'must be a delivery id' }])
   }
   if (q.status !== undefined && !(DELIVERY_STATES as readonly string[]).includes(q.status)) {
     throw new ValidationError([{ field: 'status', message: `must be one of ${DELIVERY_STATES.join(', ')}` }])

@@ -114,3 +114,24 @@ describe('entities', () => {
     })
   }
 })
+
+describe('the largest ids', () => {
+  let h: TestHerald
+  before(async () => { h = await startHerald() })
+  after(async () => { await h.close() })
+
+  test('an entity created with id 2^53−1 can be read, edited and deleted; a create without id then says to give one, naming id', async () => {
+    const max = Number.MAX_SAFE_INTEGER
+    const created = await api(h.url, 'POST', '/api/v1/camera-groups', { name: 'last', id: max })
+    assert.equal(created.status, 201, JSON.stringify(created.body))
+    assert.equal((await api(h.url, 'GET', `/api/v1/camera-groups/${max}`)).body.name, 'last')
+    assert.equal((await api(h.url, 'PATCH', `/api/v1/camera-groups/${max}`, { name: 'still last' })).status, 200)
+    const next = await api(h.url, 'POST', '/api/v1/camera-groups', { name: 'after the last' })
+    assert.equal(next.status, 400)
+    assert.deepEqual(next.body.fields.map((f: { field: string }) => f.field), ['id'])
+    assert.match(next.body.fields[0].message, /give the id explicitly/)
+    assert.equal((await api(h.url, 'POST', '/api/v1/camera-groups', { name: 'explicit', id: 7 })).status, 201)
+    assert.equal((await api(h.url, 'DELETE', `/api/v1/camera-groups/${max}`)).status, 204)
+    assert.equal((await api(h.url, 'GET', `/api/v1/camera-groups/${max + 2}`)).status, 400)
+  })
+})

@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { EventType, HeraldEvent, IncomingEvent, JsonObject, Transition } from '../../events/event.js'
 import type { DeliveryState } from '../../delivery/states.js'
-import { NotFoundError, toError } from '../../errors.js'
+import { NotFoundError, ValidationError, toError } from '../../errors.js'
 import type { MonitorNotifyState, PushToken } from '../../registry/contract.js'
 import type {
   AttemptInfo, ClaimResult, ClaimedBatch, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult, LastSentRow,
@@ -874,6 +874,9 @@ export class SqliteStore implements Store {
       const max = (this.#stmt.maxEntityId.get(kind) as { id: number }).id
       const highWater = Math.max(max, stored === undefined ? 0 : Number(stored.value))
       const entityId = id ?? highWater + 1
+      if (!Number.isSafeInteger(entityId)) {
+        throw new ValidationError([{ field: 'id', message: `no ${kind} id is left after ${highWater} (the largest JSON keeps exactly): give the id explicitly` }])
+      }
       const stamp = now.toISOString()
       const row = this.#stmt.createEntity.get(kind, entityId, JSON.stringify({ ...body, id: entityId }), stamp, stamp) as EntityRecord | undefined
       if (row !== undefined && entityId > highWater) this.#stmt.setEntityHighWater.run(kind, String(entityId))
