@@ -12,7 +12,8 @@ import type { TargetMessage } from './target-message.js'
 
 const OPTIONS = ['priority', 'base']
 const TOKEN = /^[A-Za-z0-9._-]{1,128}$/
-const PRIORITY_WORDS: Readonly<Record<string, number>> = { low: 1, moderate: 3, normal: 5, high: 8, emergency: 10 }
+// A Map, not an object literal: `?priority=__proto__` or `constructor` must not find Object's members.
+const PRIORITY_WORDS: ReadonlyMap<string, number> = new Map(Object.entries({ low: 1, moderate: 3, normal: 5, high: 8, emergency: 10 }))
 const NORMAL = 5
 /** The Android app's loudest importance. */
 export const GOTIFY_URGENT = 10
@@ -60,7 +61,7 @@ export class GotifyTarget implements ServiceTarget {
 }
 
 function parsePriority (value: string): number {
-  const word = PRIORITY_WORDS[value.toLowerCase()]
+  const word = PRIORITY_WORDS.get(value.toLowerCase())
   if (word !== undefined) return word
   if (/^(?:\d|10)$/.test(value)) return Number(value)
   throw new TargetUrlProblem(`has ?priority=${clip(value)}; Gotify takes 0 to 10 or low, moderate, normal, high, emergency`)

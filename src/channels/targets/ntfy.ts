@@ -15,7 +15,8 @@ import { truncate, type TargetMessage } from './target-message.js'
 const CLOUD = 'https://ntfy.sh'
 const OPTIONS = ['priority', 'tags', 'click', 'attach', 'base']
 const TOPIC = /^[-_A-Za-z0-9]{1,64}$/
-const PRIORITY_WORDS: Readonly<Record<string, number>> = { min: 1, low: 2, default: 3, high: 4, max: 5, urgent: 5 }
+// A Map, not an object literal: `?priority=__proto__` or `constructor` must not find Object's members.
+const PRIORITY_WORDS: ReadonlyMap<string, number> = new Map(Object.entries({ min: 1, low: 2, default: 3, high: 4, max: 5, urgent: 5 }))
 /** ntfy's own limit; longer messages become attachments, which a JSON publish cannot carry. */
 const MAX_MESSAGE = 4096
 export const NTFY_URGENT = 5
@@ -110,7 +111,7 @@ export class NtfyTarget implements ServiceTarget {
 
 function parsePriority (value: string | undefined): number | undefined {
   if (value === undefined) return undefined
-  const word = PRIORITY_WORDS[value.toLowerCase()]
+  const word = PRIORITY_WORDS.get(value.toLowerCase())
   if (word !== undefined) return word
   if (/^[1-5]$/.test(value)) return Number(value)
   throw new TargetUrlProblem(`has ?priority=${clip(value)}; ntfy takes 1 to 5 or min, low, default, high, max, urgent`)

@@ -14,7 +14,8 @@ const OPTIONS = ['priority', 'sound', 'base']
 const KEY = /^[A-Za-z0-9]{30}$/
 const DEVICE = /^[A-Za-z0-9_-]{1,25}$/
 const SOUND = /^[A-Za-z0-9_-]{1,32}$/
-const PRIORITY_WORDS: Readonly<Record<string, number>> = { lowest: -2, low: -1, normal: 0, high: 1, emergency: 2 }
+// A Map, not an object literal: `?priority=__proto__` or `constructor` must not find Object's members.
+const PRIORITY_WORDS: ReadonlyMap<string, number> = new Map(Object.entries({ lowest: -2, low: -1, normal: 0, high: 1, emergency: 2 }))
 /** High priority: bypasses the user's quiet hours, without emergency's acknowledgement loop. */
 export const PUSHOVER_HIGH = 1
 const EMERGENCY = 2
@@ -100,7 +101,7 @@ export class PushoverTarget implements ServiceTarget {
 }
 
 function parsePriority (value: string): number {
-  const word = PRIORITY_WORDS[value.toLowerCase()]
+  const word = PRIORITY_WORDS.get(value.toLowerCase())
   if (word !== undefined) return word
   if (/^(?:-[12]|[012])$/.test(value)) return Number(value)
   throw new TargetUrlProblem(`has ?priority=${clip(value)}; Pushover takes -2 to 2 or lowest, low, normal, high, emergency`)

@@ -70,6 +70,12 @@ describe('ntfy URLs', () => {
   it('rejects bad topics, priorities and unknown options by name', () => {
     fails('ntfy://host/bad%20topic', /invalid ntfy topic "bad topic"/)
     fails('ntfy://alarms?priority=9', /\?priority=9; ntfy takes 1 to 5/)
+    // Names of Object's own members are not priority words (they used to read {} or a function).
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      fails(`ntfy://alarms?priority=${name}`, /ntfy takes 1 to 5/)
+      fails(`gotify://h/tok?priority=${name}`, /Gotify takes 0 to 10/)
+      fails(`pover://${USER_KEY}@${APP_TOKEN}?priority=${name}`, /Pushover takes -2 to 2/)
+    }
     fails('ntfy://alarms?prio=5', /unknown option \?prio=.*ntfy knows \?priority=/)
     fails('ntfy://alarms?priority=1&priority=2', /gives \?priority= twice/)
     fails('ntfys://:pass@host/topic', /password without a user name/)
