@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BadJsonError, BodyTooLargeError, HeraldError, InternalError, MediaTypeError, NotFoundError, RequestError, ValidationError, type FieldProblem } from '../errors.js'
 
 /** The body of every API error: a stable code, a sentence, and the fields at fault. */
@@ -70,4 +72,26 @@ function translate (error: FastifyError): HeraldError {
     return new RequestError(error.statusCode, error.message)
   }
   return new InternalError()
+}
+
+/**
+ * Errors of the router, before any route or hook runs (a malformed percent-encoding, a path
+ * parameter over the length limit): fastify's `frameworkErrors` option. Same body as every other.
+ */
+export function frameworkErrorHandler (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const translated = translate(error)
+  void reply.code(translated.statusCode).send(errorBody(translated))
+}
+
+/**
+ * Errors of the HTTP parser, before fastify has a request (headers over the size limit, a
+ * malformed request line, a client too slow to send its headers): fastify's
+ * `clientErrorHandler` option. The connection cannot be reused after those, so it is closed.
+ */
+export function clientErrorHandler (err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+  const message = status === 431 ? 'the request headers are larger than the server accepts' : status === 408 ? 'the request took too long to arrive' : 'malformed HTTP request'
+  const body = JSON.stringify(errorBody(new RequestError(status, message)))
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }

@@ -21,7 +21,7 @@ import { rulesRoutes } from './rules.js'
 import { targetRoutes } from './targets.js'
 import type { TargetRegistry } from '../channels/targets/index.js'
 import type { RulesSource } from '../decision/rules/rules-source.js'
-import { registerErrorHandler } from './error-handler.js'
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from './error-handler.js'
 import { operationRoutes } from './operations.js'
 import { tokenRoutes } from './tokens.js'
 import { webhookRoutes } from './webhooks.js'
@@ -57,6 +57,8 @@ export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
     // Strict: no silent coercion of "10" to 10 and no dropping of unknown keys.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // FindFace clients always write `/hooks/1/`, `/cameras/`; Herald's own docs drop the slash.
     // FCM tokens (~160 characters) are path parameters of /api/v1/tokens/:token; fastify's
     // default limit of 100 would answer them 404.

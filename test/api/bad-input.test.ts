@@ -152,6 +152,21 @@ describe('bad webhook input', () => {
     }
   })
 
+  test('errors of the router and the HTTP parser have Herald\'s JSON body and code too', async () => {
+    const badUrl = await api(h.url, 'GET', '/hooks/%ZZ/')
+    assert.equal(badUrl.status, 400)
+    assert.equal(badUrl.body.code, 'HRD_ERR_API_REQUEST')
+    const longParam = await api(h.url, 'GET', `/api/v1/tokens/${'t'.repeat(5000)}`)
+    assert.equal(longParam.status, 414)
+    assert.equal(longParam.body.code, 'HRD_ERR_API_REQUEST')
+    const bigHeader = await fetch(`${h.url}/hooks/`, { headers: { ...AUTH, 'x-padding': 'p'.repeat(20_000) } })
+    assert.equal(bigHeader.status, 431)
+    assert.equal(bigHeader.headers.get('content-type'), 'application/json; charset=utf-8')
+    assert.equal(((await bigHeader.json()) as { code: string }).code, 'HRD_ERR_API_REQUEST')
+    // The server is unharmed.
+    assert.equal((await api(h.url, 'GET', '/hooks/')).status, 200)
+  })
+
   test('a 10 MB webhook body is refused with 413', async () => {
     for (const [method, path] of [['POST', '/hooks/'], ['PUT', `/hooks/${existing.id as number}/`]] as const) {
       const res = await raw(h.url, method, path, JSON.stringify({ ...GOOD_HOOK, name: 'x'.repeat(TEN_MB) }))
