@@ -152,6 +152,24 @@ describe('bad webhook input', () => {
     }
   })
 
+  test('a cause_regex that backtracks exponentially cannot stall Herald: the alarm is decided, the pattern counts as no match', async () => {
+    const redos = (await api(h.url, 'POST', '/hooks/', { ...GOOD_HOOK, active: true, name: 'redos', filters: { alarms: { cause_regex: '(a|a)*$' } } })).body as { id: number }
+    const control = (await api(h.url, 'POST', '/hooks/', { ...GOOD_HOOK, active: true, name: 'control', filters: { alarms: { cause_regex: 'a!$' } } })).body as { id: number }
+    const started = performance.now()
+    const res = await api(h.url, 'POST', '/api/v1/events', { type: 'alarm', monitor_id: 1, event_id: 77, phase: 'start', cause: `${'a'.repeat(40)}!` })
+    assert.equal(res.status, 202)
+    const queued = async (id: number): Promise<number> => (await api(h.url, 'GET', `/api/v1/hooks/${id}/deliveries`)).body.results.length
+    while (await queued(control.id) === 0) {
+      assert.ok(performance.now() - started < 5_000, 'the alarm was decided')
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    // Unbounded, matching 40 characters takes hours.
+    assert.ok(performance.now() - started < 5_000, `${performance.now() - started} ms`)
+    assert.equal(await queued(redos.id), 0)
+    assert.equal((await api(h.url, 'GET', '/healthz')).status, 200)
+    for (const id of [redos.id, control.id]) await api(h.url, 'DELETE', `/hooks/${id}/`)
+  })
+
   test('errors of the router and the HTTP parser have Herald\'s JSON body and code too', async () => {
     const badUrl = await api(h.url, 'GET', '/hooks/%ZZ/')
     assert.equal(badUrl.status, 400)

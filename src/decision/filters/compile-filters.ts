@@ -1,5 +1,6 @@
 import { EVENT_TYPES, SECTION_OF, SECTIONS, type EventType, type JsonObject, type JsonValue, type Section, type Transition } from '../../events/event.js'
 import type { WebhookFilters } from './filter-schema.js'
+import { boundedRegex } from '../bounded-regex.js'
 
 /*
  * Filter key → event field. FindFace documents the keys but not the fields they read; this table
@@ -424,7 +425,7 @@ const ALARM: KeyCompilers<SectionFilter<'alarms'>> = {
   phase_in: (values) => inList(field('phase'), values),
   cause_regex: (source) => {
     // No `g` flag: a global regex keeps lastIndex between test() calls and would skip matches.
-    const regex = new RegExp(source, 'i')
+    const regex = boundedRegex(new RegExp(source, 'i'))
     return (event) => {
       const cause = event.data.cause
       return regex.test(typeof cause === 'string' ? cause : '')

@@ -1,4 +1,5 @@
 import { tooDeepAt } from '../../events/json-depth.js'
+import { boundedRegex, type CauseMatcher } from '../bounded-regex.js'
 import { jsonSyntaxProblem } from './json-position.js'
 import { translatePerlRegex } from './perl-regex.js'
 import { compileTimeFormat, formatTimeOfDay, type TimeFormat, type TimeOfDay } from './strptime.js'
@@ -49,7 +50,7 @@ export interface CompiledRule {
   readonly fromKey: number
   readonly toKey: number
   readonly daysofweek: string | undefined
-  readonly causeHas: RegExp | undefined
+  readonly causeHas: CauseMatcher | undefined
   /** e.g. `mute 21:30–01:00 Mon,Tue cause~/person/`, for log lines. */
   readonly summary: string
 }
@@ -182,10 +183,10 @@ function compileRule (rule: unknown, index: number, path: string, c: Collect): C
   const from = bound(r.from, 'from', format, path, c)
   const to = bound(r.to, 'to', format, path, c)
 
-  let causeHas: RegExp | undefined
+  let causeHas: CauseMatcher | undefined
   if (r.cause_has !== undefined) {
     const translated = translatePerlRegex(r.cause_has)
-    if (translated.ok) causeHas = translated.regex
+    if (translated.ok) causeHas = boundedRegex(translated.regex)
     else c.problems.push({ path: `${path}.cause_has`, message: translated.message })
   }
 
