@@ -20,19 +20,19 @@ const RefId = Type.Union([SafeInteger, Type.String({ maxLength: 256 }), Type.Nul
   description: 'an id: an integer up to 2^53−1, a string of at most 256 characters, or null'
 })
 const IntList = Type.Array(Type.Integer(), { maxItems: 10_000 })
-const Url = Type.Union([Type.String({ maxLength: 8192 }), Type.Null()])
-const Score = Type.Union([Type.Number(), Type.Null()])
+const Url = Type.Union([Type.String({ maxLength: 8192 }), Type.Null()], { description: 'a link (a string of at most 8192 characters) or null' })
+const Score = Type.Union([Type.Number(), Type.Null()], { description: 'a number or null' })
 const Feature = Type.Object({
-  name: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
+  name: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()], { description: 'a string, number, boolean or null' })),
   confidence: Type.Optional(Score)
 })
-const Features = Type.Record(Type.String(), Type.Union([Feature, Type.Null()]))
+const Features = Type.Record(Type.String(), Type.Union([Feature, Type.Null()], { description: 'an object {name, confidence} or null' }))
 const open = { additionalProperties: true } as const
 
 const recognitionEvent = Type.Object({
   id: Id,
   created_date: Type.Optional(Type.String({ maxLength: 64 })),
-  bs_type: Type.Optional(Type.Union([Type.Literal('overall'), Type.Literal('realtime'), Type.Null()])),
+  bs_type: Type.Optional(Type.Union([Type.Literal('overall'), Type.Literal('realtime'), Type.Null()], { description: 'overall, realtime or null' })),
   camera: Type.Optional(RefId),
   camera_group: Type.Optional(RefId),
   matched: Type.Optional(Type.Boolean()),
@@ -46,7 +46,7 @@ const recognitionEvent = Type.Object({
   features: Type.Optional(Features)
 }, open)
 
-const Transition = Type.Union([Type.Literal('episode_open'), Type.Literal('episode_event'), Type.Literal('episode_close')])
+const Transition = Type.Union([Type.Literal('episode_open'), Type.Literal('episode_event'), Type.Literal('episode_close')], { description: 'episode_open, episode_event or episode_close' })
 const episode = Type.Object({
   id: Id,
   transition: Transition,
@@ -91,19 +91,19 @@ const DetectionObject = Type.Object({
 const DetectionItem = Type.Object({
   label: Type.String({ maxLength: 256 }),
   score: Type.Optional(Type.Number()),
-  confidence: Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 32 })])),
+  confidence: Type.Optional(Type.Union([Type.Number(), Type.String({ maxLength: 32 })], { description: 'a number or a string of at most 32 characters' })),
   box: Type.Optional(Type.Array(Type.Number(), { maxItems: 8 }))
 }, open)
 
 const alarm = Type.Object({
   id: Type.Optional(Id),
-  monitor_id: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 256 })]),
+  monitor_id: Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ minLength: 1, maxLength: 256 })], { description: 'a monitor id: an integer ≥ 0 up to 2^53−1 or a non-empty string of at most 256 characters' }),
   monitor_name: Type.Optional(Type.String({ maxLength: 1024 })),
-  event_id: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 256 })]),
+  event_id: Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ minLength: 1, maxLength: 256 })], { description: 'an event id: an integer ≥ 0 up to 2^53−1 or a non-empty string of at most 256 characters' }),
   cause: Type.Optional(Type.String({ maxLength: 8192 })),
-  phase: Type.Union([Type.Literal('start'), Type.Literal('update'), Type.Literal('end')]),
+  phase: Type.Union([Type.Literal('start'), Type.Literal('update'), Type.Literal('end')], { description: 'start, update or end' }),
   notes: Type.Optional(Type.String({ maxLength: 65_536 })),
-  detection: Type.Optional(Type.Union([DetectionObject, Type.Array(DetectionItem, { maxItems: 1000 }), Type.Null()]))
+  detection: Type.Optional(Type.Union([DetectionObject, Type.Array(DetectionItem, { maxItems: 1000 }), Type.Null()], { description: 'an object {labels, scores, boxes}, a list of at most 1000 detections, or null' }))
 }, open)
 
 export const EVENT_SCHEMAS: Readonly<Record<EventType, TSchema>> = Object.freeze({

@@ -338,6 +338,13 @@ describe('bad event input', () => {
     assert.equal(ok.status, 202, JSON.stringify(ok.body))
   })
 
+  test('a field of several accepted shapes says which ones, not "Expected union value"', async () => {
+    const res = await api(h.url, 'POST', '/api/v1/events', [{ ...VALID.alarm, phase: 'begin' }, { ...VALID.face_event, camera: true }])
+    const messages = Object.fromEntries((res.body.fields as Array<{ field: string, message: string }>).map((f) => [f.field, f.message]))
+    assert.equal(messages['/0/phase'], 'must be start, update or end')
+    assert.match(messages['/1/camera'] ?? '', /^must be an id: an integer/)
+  })
+
   test('an alarm without phase is refused, naming phase', async () => {
     const { phase: _phase, ...noPhase } = VALID.alarm as Record<string, unknown>
     assertNames(await api(h.url, 'POST', '/api/v1/events', noPhase), '/phase', 'single alarm')
