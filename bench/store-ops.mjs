@@ -117,6 +117,37 @@ async function ceiling () {
   process.stdout.write(`${JSON.stringify({ ...r, events: EVENTS, eventsPerSec: 1e6 / (r.ingestUs + r.deliverUs), cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS })}\n`)
 }
 
+/**
+ * Below Herald's store: plain better-sqlite3 on a file (WAL, synchronous NORMAL), the same event
+ * bytes, 100 rows per commit. What writing an event costs on this disk whatever the schema.
+ */
+async function rawSqlite () {
+  const { default: Database } = await import('better-sqlite3')
+  const rows = incoming('raw', EVENTS + 5_000).map((e) => ({ key: e.key, json: e.json }))
+  process.stdout.write(`plain better-sqlite3, file (WAL), ${EVENTS.toLocaleString('en-US')} events of ${rows[0].json.length} bytes, 100 per commit\n`)
+  for (const variant of ['event rows with a unique key', 'event rows, no unique key', 'one row per 100 events']) {
+    const dir = mkdtempSync(join(process.env.BENCH_DATA_DIR ?? tmpdir(), 'herald-raw-'))
+    const db = new Database(join(dir, 'raw.db'))
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY, key TEXT NOT NULL${variant.includes('unique') ? ' UNIQUE' : ''}, json TEXT NOT NULL, t INTEGER)`)
+    const insert = db.prepare('INSERT INTO events (key, json, t) VALUES (?, ?, ?)')
+    const commit = variant.startsWith('one row')
+      ? db.transaction((batch) => { insert.run(batch[0].key, JSON.stringify(batch.map((r) => r.json)), 1) })
+      : db.transaction((batch) => { for (const r of batch) insert.run(r.key, r.json, 1) })
+    for (let i = EVENTS; i < EVENTS + 5_000; i += 100) commit(rows.slice(i, i + 100)) // warm-up
+    const cpu0 = process.cpuUsage()
+    const t = performance.now()
+    for (let i = 0; i < EVENTS; i += 100) commit(rows.slice(i, i + 100))
+    const wallUs = ((performance.now() - t) * 1000) / EVENTS
+    const cpu = process.cpuUsage(cpu0)
+    process.stdout.write(`${variant.padEnd(30)}  ${wallUs.toFixed(1).padStart(5)} µs/event  (CPU ${((cpu.user + cpu.system) / EVENTS).toFixed(1)} µs)\n`)
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 if (process.argv[2] === 'paced') await paced()
 else if (process.argv[2] === 'ceiling') await ceiling()
+else if (process.argv[2] === 'raw') await rawSqlite()
 else await perOperation()
