@@ -6,6 +6,7 @@ import { generateSecret } from '../delivery/interceptors/signature.js'
 import { WEBHOOK_CHANNEL, type WebhookDirectory } from '../channels/webhook/webhook-directory.js'
 import type { Store, WebhookRow } from '../store/store.js'
 import type { Clock } from '../clock.js'
+import { MAX_SECRET_GRACE_PERIOD_SECONDS } from '../config/schema.js'
 import { maskSecret, parseWebhookInput } from './webhook-input.js'
 import { deliveryView, parseDeliveryPage, parseId, parseIdList, parseLimit, queryParam } from './views.js'
 
@@ -37,9 +38,22 @@ function hookView (row: WebhookRow, options: { revealSecret?: boolean, warnings?
     created_date: row.created_date,
     modified_date: row.modified_date
   }
-  if (row.previous_secret_until !== null) view.previous_secret_until = new Date(row.previous_secret_until).toISOString()
+  if (row.previous_secret_until !== null) view.previous_secret_until = isoTime(row.previous_secret_until)
   if (options.warnings !== undefined && options.warnings.length > 0) view.warnings = options.warnings
   return view
+}
+
+/** The range of a JavaScript Date: ±100,000,000 days around 1970. */
+const MAX_DATE_MS = 8.64e15
+
+/**
+ * A stored time as ISO 8601. Versions without a cap on the grace period stored times past what a
+ * Date can hold, and toISOString() throws on those: one such row made every listing of webhooks a
+ * 500. Such a time means "never" in practice, so it is shown as the last time a Date can hold.
+ */
+function isoTime (ms: number): string {
+  const clamped = Number.isNaN(ms) ? MAX_DATE_MS : Math.min(MAX_DATE_MS, Math.max(-MAX_DATE_MS, ms))
+  return new Date(clamped).toISOString()
 }
 
 const DATE_BOUNDS: ReadonlyArray<readonly [string, (a: string, b: string) => boolean]> = [
@@ -162,10 +176,12 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
     const id = parseId(request.params)
     const current = await mustGet(id)
     const body = (request.body ?? {}) as { grace_period_seconds?: unknown }
-    let grace = o.secretGracePeriodSeconds
+    // The setting is checked when it is loaded; capping it again keeps a value passed in code from
+    // storing a time no Date can hold.
+    let grace = Math.min(o.secretGracePeriodSeconds, MAX_SECRET_GRACE_PERIOD_SECONDS)
     if (body.grace_period_seconds !== undefined) {
-      if (!Number.isInteger(body.grace_period_seconds) || (body.grace_period_seconds as number) < 0 || (body.grace_period_seconds as number) > 7 * 86_400) {
-        throw new ValidationError([{ field: 'grace_period_seconds', message: 'must be an integer from 0 to 604800' }])
+      if (!Number.isInteger(body.grace_period_seconds) || (body.grace_period_seconds as number) < 0 || (body.grace_period_seconds as number) > MAX_SECRET_GRACE_PERIOD_SECONDS) {
+        throw new ValidationError([{ field: 'grace_period_seconds', message: `must be an integer from 0 to ${MAX_SECRET_GRACE_PERIOD_SECONDS}` }])
       }
       grace = body.grace_period_seconds as number
     }

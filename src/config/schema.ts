@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 
+/** Longest grace period of a rotated webhook secret, for the setting and for rotate-secret's own. */
+export const MAX_SECRET_GRACE_PERIOD_SECONDS = 7 * 86_400
+
 /*
  * Herald's own settings. They live in the same INI file as the zmeventnotification.ini sections
  * (each Herald section has a name zmES does not use) and each can be overridden by an environment
@@ -31,12 +34,15 @@ export const HeraldConfigSchema = Type.Object({
     verbose_webhooks: Type.Boolean(),
     /** Seconds before a webhook request counts as failed. @defaultValue 10 */
     timeout: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
-    /** Upper bound of the retry delay and of Retry-After, seconds. @defaultValue 100 */
-    max_retry_delay: Type.Number({ exclusiveMinimum: 0 }),
+    /**
+     * Upper bound of the retry delay and of Retry-After, seconds. At most a day: a receiver that
+     * may not be tried for longer is better marked failed by send_attempts. @defaultValue 100
+     */
+    max_retry_delay: Type.Number({ exclusiveMinimum: 0, maximum: 86_400 }),
     /** Relative jitter applied to retry delays (0.05 = ±5 %). @defaultValue 0.05 */
     retry_jitter: Type.Number({ minimum: 0, maximum: 0.5 }),
-    /** Seconds the previous secret keeps signing after rotate-secret. @defaultValue 86400 */
-    secret_grace_period: Type.Integer({ minimum: 0 }),
+    /** Seconds the previous secret keeps signing after rotate-secret (at most 7 days). @defaultValue 86400 */
+    secret_grace_period: Type.Integer({ minimum: 0, maximum: MAX_SECRET_GRACE_PERIOD_SECONDS }),
     /** @defaultValue 'Herald-Webhooks/<version>' */
     user_agent: Type.String(),
     /**

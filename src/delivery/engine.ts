@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../clock.js'
 import { toError } from '../errors.js'
+import { timerDelay } from '../timer-delay.js'
 import type { ClaimedBatch, ClaimResult, IngestResult, Store } from '../store/store.js'
 import { channelOfLane, type Channel, type Outcome } from './contract.js'
 import type { EngineEvents } from './engine-events.js'
@@ -212,9 +213,14 @@ export class DeliveryEngine {
     }).finally(() => { lane.nudge = null })
   }
 
+  /**
+   * `until` is the absolute time the store holds. A retry further away than a timer can wait
+   * (a Retry-After of weeks, or a schedule stored by a version without today's caps) wakes the
+   * lane early; its claim then answers `wait` with the same stored time and this runs again.
+   */
   #schedule (lane: Lane, until: number): void {
     if (lane.timer !== null) this.#o.clock.clearTimeout(lane.timer)
-    const delay = Math.max(0, until - this.#o.clock.now())
+    const delay = timerDelay(until - this.#o.clock.now())
     lane.timer = this.#o.clock.setTimeout(() => {
       lane.timer = null
       this.wake(lane.name)

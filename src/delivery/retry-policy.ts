@@ -29,7 +29,7 @@ export class RetryPolicy {
     this.#max = options.maxDelayMs ?? 100_000
     this.#jitter = options.jitter ?? 0.05
     this.#random = options.random ?? Math.random
-    if (!(this.#max > 0)) throw new RangeError('maxDelayMs must be positive')
+    if (!(this.#max > 0) || !Number.isFinite(this.#max)) throw new RangeError('maxDelayMs must be a positive finite number')
   }
 
   /**

@@ -35,18 +35,56 @@ function isObject (value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
+/** How much of a wrong value a message shows: enough to recognise it, never the whole of it. */
+const PREVIEW_DEPTH = 2
+const PREVIEW_ITEMS = 3
+const PREVIEW_CHARS = 40
+
+function clip (text: string): string {
+  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text)
+}
+
+/**
+ * A wrong value as a message shows it. Not JSON.stringify: a file may nest arrays 200,000 levels
+ * deep, and stringifying that overflows the stack, which would replace the message naming the
+ * token and field with a bare RangeError. Depth, items and strings are cut short.
+ */
+function preview (value: unknown, depth = 0): string {
+  if (typeof value === 'string') return clip(value)
+  if (value === null || typeof value !== 'object') return String(value)
+  const array = Array.isArray(value)
+  if (depth >= PREVIEW_DEPTH) return array ? '[…]' : '{…}'
+  const items: string[] = []
+  let more = false
+  if (array) {
+    for (const item of value.slice(0, PREVIEW_ITEMS)) items.push(preview(item, depth + 1))
+    more = value.length > PREVIEW_ITEMS
+  } else {
+    // for…in stops early; Object.entries would first copy every key of a huge object.
+    for (const key in value) {
+      if (items.length === PREVIEW_ITEMS) {
+        more = true
+        break
+      }
+      items.push(`${clip(key)}:${preview((value as Record<string, unknown>)[key], depth + 1)}`)
+    }
+  }
+  const inner = `${items.join(',')}${more ? ',…' : ''}`
+  return array ? `[${inner}]` : `{${inner}}`
+}
+
 /** A string field; Perl wrote numeric-looking values as numbers and undef as null. */
 function text (value: unknown, where: string, absent: string): string {
   if (value === undefined || value === null) return absent
   if (typeof value === 'string') return value
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-  return fail(`${where} must be a string, not ${JSON.stringify(value)}`)
+  return fail(`${where} must be a string, not ${preview(value)}`)
 }
 
 /** A count or month index; older zmES versions wrote them as strings ("count":"2225"). */
 function whole (value: unknown, where: string): number {
   const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return fail(`${where} must be a non-negative integer, not ${JSON.stringify(value)}`)
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return fail(`${where} must be a non-negative integer, not ${preview(value)}`)
   return n
 }
 
@@ -57,7 +95,7 @@ function checkedToken (token: string, where: string): string {
 }
 
 function pushState (value: string, where: string, warnings: string[]): TokenRecord['pushstate'] {
-  if (value !== '' && value !== 'enabled' && value !== 'disabled') warnings.push(`${where}: pushstate ${JSON.stringify(value)} read as "enabled"`)
+  if (value !== '' && value !== 'enabled' && value !== 'disabled') warnings.push(`${where}: pushstate ${clip(value)} read as "enabled"`)
   return toPushState(value)
 }
 
@@ -68,7 +106,7 @@ function parseJson (doc: unknown, now: Date): ParsedTokensFile {
   for (const [token, record] of Object.entries(doc.tokens)) {
     const where = `token ${shown(token)}`
     checkedToken(token, where)
-    if (!isObject(record)) fail(`${where} must be an object, not ${JSON.stringify(record)}`)
+    if (!isObject(record)) fail(`${where} must be an object, not ${preview(record)}`)
     let invocations = { count: 0, at: monthIndex(now) }
     if (record.invocations !== undefined && record.invocations !== null) {
       if (!isObject(record.invocations)) fail(`${where}: invocations must be an object {"count","at"}`)

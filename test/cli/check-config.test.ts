@@ -27,3 +27,25 @@ describe('herald check-config and push targets', () => {
     assert.match(r.stdout, /\[targets\] phone \(bad\.ini:2\): target URL has an unknown scheme "nope:\/\/"/)
   })
 })
+
+describe('herald check-config and durations', () => {
+  let dir: string
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'herald-check-')) })
+  after(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  it('names an [auth] timeout past a day as a problem and exits 1, instead of reporting nothing', async () => {
+    const file = join(dir, 'zmes.ini')
+    writeFileSync(file, '[auth]\ntimeout = 2147484\n')
+    const r = await herald(['check-config', file])
+    assert.equal(r.code, 1)
+    assert.match(r.stdout, /\[auth\] timeout \(zmes\.ini:2\): must be an integer from 1 to 86400, got "2147484"/)
+  })
+
+  it('names a [webhooks] max_retry_delay past a day and exits 1', async () => {
+    const file = join(dir, 'herald.ini')
+    writeFileSync(file, '[webhooks]\nmax_retry_delay = 3000000\n')
+    const r = await herald(['check-config', file])
+    assert.equal(r.code, 1)
+    assert.match(r.stdout, /\[webhooks\] max_retry_delay \(herald\.ini:2\): must be a number greater than 0 and at most 86400, got "3000000"/)
+  })
+})

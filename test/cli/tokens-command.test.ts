@@ -68,6 +68,15 @@ describe('herald tokens', () => {
     assert.deepEqual(await storedTokens(dir), [])
   })
 
+  it('a field nested 200,000 levels deep is the same invalid-file error naming the token and field, not a stack overflow', async () => {
+    const dir = dataDir()
+    const deep = `{"tokens":{"abc":{"platform":${'['.repeat(200_000)}${']'.repeat(200_000)}}}}`
+    const result = await herald(['tokens', 'import', file('deep.json', deep)], { HERALD_DATA_DIR: dir })
+    assert.equal(result.code, 1)
+    assert.equal(result.stderr, 'herald: HRD_ERR_TOKENS_FILE_INVALID: tokens file: token "abc": platform must be a string, not [[[…]]]\n')
+    assert.deepEqual(await storedTokens(dir), [])
+  })
+
   it('a file that does not exist fails with exit code 1', async () => {
     const result = await herald(['tokens', 'import', join(root, 'nope.txt')], { HERALD_DATA_DIR: dataDir() })
     assert.equal(result.code, 1)

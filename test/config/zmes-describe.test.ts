@@ -84,7 +84,7 @@ describe('describeEffective', () => {
 
   it('lists every problem with its line, every ignored line and every warning', () => {
     const text = checkConfig(loadText('[network]\nport = abc\n[auth]\ntimeout = -1\nbogus = 1\n[general]\nrestart_interval = 60\n[mqtt]\nenable = off\n'))
-    assert.match(text, /\nProblems \(2\):\n {2}\[network\] port \(zmeventnotification\.ini:2\): must be an integer from 0 to 65535, got "abc"\n {2}\[auth\] timeout \(zmeventnotification\.ini:4\): must be an integer of at least 1, got "-1"\n/)
+    assert.match(text, /\nProblems \(2\):\n {2}\[network\] port \(zmeventnotification\.ini:2\): must be an integer from 0 to 65535, got "abc"\n {2}\[auth\] timeout \(zmeventnotification\.ini:4\): must be an integer from 1 to 86400, got "-1"\n/)
     assert.match(text, /\n {2}unknown option \[auth\] bogus \(zmeventnotification\.ini:5\)\n/)
     assert.match(text, /\n {2}ignored option \[general\] restart_interval: Herald does not need periodic restarts\n/)
     assert.match(text, /\nWarnings \(1\):\n {2}\[mqtt\] enable \(zmeventnotification\.ini:9\): "off" counts as true/)

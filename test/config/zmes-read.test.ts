@@ -273,7 +273,7 @@ describe('readZmesConfig bad values', () => {
     assert.deepEqual(problems, [
       { field: '[general] skip_monitors (zmeventnotification.ini:6)', message: 'must be a comma-separated list of monitor ids (positive integers), got "two", "0"' },
       { field: '[network] port (zmeventnotification.ini:2)', message: 'must be an integer from 0 to 65535, got "abc"' },
-      { field: '[auth] timeout (zmeventnotification.ini:4)', message: 'must be an integer of at least 1, got "-1"' }
+      { field: '[auth] timeout (zmeventnotification.ini:4)', message: 'must be an integer from 1 to 86400, got "-1"' }
     ])
     assert.equal(config.network.port, 9000)
   })
@@ -282,7 +282,7 @@ describe('readZmesConfig bad values', () => {
     const { problems } = read('[network]\nport = 70000\n[auth]\ntimeout = 20s\n')
     assert.deepEqual(problems.map((p) => p.message), [
       'must be an integer from 0 to 65535, got "70000"',
-      'must be an integer of at least 1, got "20s"'
+      'must be an integer from 1 to 86400, got "20s"'
     ])
   })
 

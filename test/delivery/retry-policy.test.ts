@@ -24,6 +24,11 @@ describe('RetryPolicy schedule', () => {
   test('a non-positive cap is refused', () => {
     assert.throws(() => new RetryPolicy({ maxDelayMs: 0 }), RangeError)
   })
+
+  test('an infinite or NaN cap is refused: it would store retry times no Date can hold', () => {
+    assert.throws(() => new RetryPolicy({ maxDelayMs: Number.POSITIVE_INFINITY }), RangeError)
+    assert.throws(() => new RetryPolicy({ maxDelayMs: Number.NaN }), RangeError)
+  })
 })
 
 describe('RetryPolicy jitter', () => {

@@ -109,4 +109,18 @@ describe('importTokensAtStart ([fcm] token_file)', () => {
       assert.equal((await importTokensAtStart(tokens, registry, log)).kind, 'imported')
     })
   })
+
+  it('logs a file nested 200,000 levels deep as the invalid-file error naming the token, not as a RangeError', async () => {
+    const { db, tokens } = setup()
+    writeFileSync(tokens, `{"tokens":{"abc":{"platform":${'['.repeat(200_000)}${']'.repeat(200_000)}}}}`)
+    const { log, lines } = capturingLogger()
+    await start(db, async (registry) => {
+      const outcome = await importTokensAtStart(tokens, registry, log)
+      assert.equal(outcome.kind, 'failed')
+      assert.equal(outcome.kind === 'failed' ? (outcome.error as Error & { code?: string }).code : undefined, 'HRD_ERR_TOKENS_FILE_INVALID')
+      assert.deepEqual(registry.list(), [])
+    })
+    const error = lines.find((l) => l.level === 50)
+    assert.equal(error?.msg, 'tokens.txt not imported: tokens file: token "abc": platform must be a string, not [[[…]]]')
+  })
 })

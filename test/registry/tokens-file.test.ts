@@ -153,7 +153,11 @@ describe('tokens.txt: hostile files', () => {
     ['a negative count', withBad('"t":{"platform":"ios","invocations":{"count":-3,"at":1}}'), /non-negative integer/],
     ['an empty token', withBad('"":{"platform":"ios"}'), /the token is empty/],
     ['a 5,000 character token', withBad(`"${'x'.repeat(5000)}":{"platform":"ios"}`), /longer than 4096 characters/],
-    ['a legacy line without enough fields', 'good:1:0:android:enabled\nnot a token line\n', /line 2 is neither JSON nor token:monlist:intlist:platform:pushstate/]
+    ['a legacy line without enough fields', 'good:1:0:android:enabled\nnot a token line\n', /line 2 is neither JSON nor token:monlist:intlist:platform:pushstate/],
+    // Showing the wrong value must not itself recurse that deep (JSON.stringify overflowed the stack).
+    ['a platform nested 200,000 arrays deep', withBad(`"t":{"platform":${'['.repeat(200_000)}${']'.repeat(200_000)}}`), /^tokens file: token "t": platform must be a string, not \[\[\[…\]\]\]$/],
+    ['invocations.count nested 200,000 objects deep', withBad(`"t":{"platform":"ios","invocations":{"count":${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}}}`), /^tokens file: token "t": invocations.count must be a non-negative integer, not \{"a":\{"a":\{…\}\}\}$/],
+    ['a record nested 200,000 arrays deep', withBad(`"t":${'['.repeat(200_000)}${']'.repeat(200_000)}`), /^tokens file: token "t" must be an object, not \[\[\[…\]\]\]$/]
   ]
   for (const [name, content, message] of cases) {
     it(`refuses ${name} with HRD_ERR_TOKENS_FILE_INVALID and imports nothing`, async () => {
@@ -169,6 +173,11 @@ describe('tokens.txt: hostile files', () => {
       })
     })
   }
+
+  it('shows a wrong value cut short: a few items, two levels, 40 characters of a string', () => {
+    assert.throws(() => parseTokensFile(withBad(`"t":{"platform":"ios","monlist":{"a":[1,2,3,4,5],"b":{"c":{"d":1}},"c":"${'x'.repeat(100)}","d":4}}`)),
+      { message: `tokens file: token "t": monlist must be a string, not {"a":[1,2,3,…],"b":{"c":{…}},"c":"${'x'.repeat(40)}…",…}` })
+  })
 
   it('refuses a file over 64 MiB before reading it', async () => {
     await withRegistry(async (registry) => {

@@ -9,6 +9,7 @@ import type { ZmesConfig } from '../../config/zmes/zmes-schema.js'
 import type { UserProvider } from '../../auth/user-provider.js'
 import type { ControlState, TokenRegistry } from '../../registry/contract.js'
 import { toError } from '../../errors.js'
+import { timerDelay } from '../../timer-delay.js'
 import { Connection } from './connection.js'
 import { handleEscontrol, type EscontrolHost, type ZmesReadout } from './escontrol.js'
 import { esVersion } from './es-version.js'
@@ -244,7 +245,7 @@ export class EventServer implements EscontrolHost {
     conn.authTimer = clock.setTimeout(() => {
       conn.authTimer = null
       if (conn.state === 'pending') this.#closeWith(conn, fail('auth', '', 'NOAUTH'), POLICY, 'authentication timeout')
-    }, this.#config.auth.timeout * 1000)
+    }, timerDelay(this.#config.auth.timeout * 1000))
     ws.on('message', (data, isBinary) => this.#receive(conn, data, isBinary))
     ws.on('pong', () => { conn.alive = true })
     // ws closes by itself on invalid UTF-8 (1007) and oversized frames (1009); log and let it.

@@ -49,7 +49,7 @@ export interface ZmesNetwork {
 export interface ZmesAuth {
   /** @defaultValue true */
   readonly enable: boolean
-  /** Seconds a connection may stay unauthenticated. @defaultValue 20 */
+  /** Seconds a connection may stay unauthenticated, 1–86400. @defaultValue 20 */
   readonly timeout: number
 }
 
@@ -112,7 +112,7 @@ export interface ZmesMqtt {
   readonly tls_key: string | undefined
   /** @defaultValue false */
   readonly tls_insecure: boolean
-  /** Seconds between keep-alive ticks. @defaultValue 15 */
+  /** Seconds between keep-alive ticks, 1–65535. @defaultValue 15 */
   readonly tick_interval: number
   /** @defaultValue false */
   readonly retain: boolean
@@ -326,7 +326,8 @@ export const ZMES_OPTIONS: { readonly [S in ZmesSection]: { readonly [K in keyof
     skip_monitors: monitorIds
   },
   network: { port: integer(0, 65535), address: text },
-  auth: { enable: perlBoolean, timeout: integer(1) },
+  // A day at most: a longer wait protects nothing, and past ~24.8 days Node's timer would fire at once.
+  auth: { enable: perlBoolean, timeout: integer(1, 86_400) },
   push: { use_api_push: perlBoolean, api_push_script: text, api_push_timeout: integer(1, 86_400) },
   fcm: {
     enable: perlBoolean,
@@ -354,7 +355,8 @@ export const ZMES_OPTIONS: { readonly [S in ZmesSection]: { readonly [K in keyof
     tls_cert: text,
     tls_key: text,
     tls_insecure: perlBoolean,
-    tick_interval: integer(1),
+    // MQTT's keep-alive field is 16 bits: a larger value makes every CONNECT fail.
+    tick_interval: integer(1, 65_535),
     retain: perlBoolean,
     port: integer(1, 65535),
     qos: integer(0, 2),
