@@ -11,7 +11,7 @@ import { RetryPolicy } from './delivery/retry-policy.js'
 import type { Channel } from './delivery/contract.js'
 import { WebhookChannel } from './channels/webhook/webhook-channel.js'
 import { WEBHOOK_CHANNEL, WebhookDirectory } from './channels/webhook/webhook-directory.js'
-import { EventServer, WebChannel, WEB_CHANNEL, readZmesWithOverrides, type EventServerLimits } from './channels/web/index.js'
+import { EventServer, WebChannel, WEB_CHANNEL, type EventServerLimits } from './channels/web/index.js'
 import { Ingestor, type Router } from './sources/ingest.js'
 import { AdminAuth } from './api/auth.js'
 import { buildApi } from './api/server.js'
@@ -23,6 +23,7 @@ import type { Store } from './store/store.js'
 import { storeFileOf } from './store/store-file.js'
 import { loadSettings, type LoadedSettings } from './config/load.js'
 import type { ZmesConfig } from './config/zmes/zmes-schema.js'
+import { readEffectiveZmes, settleOverrides, type ZmesReadout } from './config/zmes/effective.js'
 import { ConfigError } from './errors.js'
 import type { UserProvider } from './auth/user-provider.js'
 import { HeraldUsers } from './auth/herald-users.js'
@@ -33,7 +34,7 @@ import { ZMES_DEFAULTS } from './config/zmes/zmes-schema.js'
 import { AlarmDecider } from './decision/alarm-decider.js'
 import { DecisionChannel, DECISION_CHANNEL, decisionRoute, type DecisionListener } from './decision/decision-channel.js'
 import type { AlarmRecipients } from './decision/decided-alarm.js'
-import { HookPool } from './decision/hooks/hook-pool.js'
+import { HookPool, type HookPoolLimits } from './decision/hooks/hook-pool.js'
 import { RulesSource } from './decision/rules/rules-source.js'
 import { ApiPushChannel, API_CHANNEL } from './channels/push-script/api-push-channel.js'
 import { processScriptRunner } from './channels/push-script/script-runner.js'
@@ -47,7 +48,11 @@ export interface HeraldDependencies {
   readonly logger?: Logger
   /** Uniform [0, 1) for retry jitter. */
   readonly random?: () => number
-  /** The zmeventnotification.ini settings: given, Herald runs the zmNinja event server; absent, it does not. */
+  /**
+   * The zmeventnotification.ini settings as the file says them, without escontrol overrides: given,
+   * Herald runs the zmNinja event server; absent, it does not. Herald puts the stored overrides on
+   * top itself (readEffectiveZmes) before anything reads them.
+   */
   readonly zmes?: ZmesConfig
   /**
    * The settings file `zmes` was read from. With it, stored escontrol overrides are applied the way
@@ -113,12 +118,46 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   const agent: Agent = createHttpAgent()
   const events = new EngineEvents((err) => logger.error({ err }, 'engine event listener failed'))
   const registry = await StoreTokenRegistry.load(store, { clock })
-  if (deps.zmes !== undefined && deps.zmes.fcm.enable && deps.zmes.fcm.token_file !== '') {
-    // zmES reads tokens.txt only with FCM on; an unchanged file is not imported twice.
-    await importTokensAtStart(deps.zmes.fcm.token_file, registry, logger.child({ component: 'tokens' }))
-  }
   const control = await StoreControlState.load(store)
-  const web = deps.zmes === undefined ? undefined : await createEventServer(deps.zmes, store, clock, logger, deps, registry, control)
+
+  // The zmES settings in force: the file with the stored escontrol overrides on top. Everything
+  // below is built from `zmesStart` or reads `zmesNow()`, never deps.zmes, so an override is
+  // obeyed after a restart exactly as the same value written in the file would be.
+  const zmesLog = logger.child({ component: 'event-server' })
+  let zmesSettings = deps.settings
+  const readZmes = (overrides: ReadonlyMap<string, string>): ZmesReadout =>
+    readEffectiveZmes(deps.zmes ?? ZMES_DEFAULTS, zmesSettings, overrides)
+  const initial = deps.zmes === undefined ? undefined : settledReadout(readZmes, control.overrides(), zmesLog)
+  const zmesStart = initial?.config ?? ZMES_DEFAULTS
+  const tokensLog = logger.child({ component: 'tokens' })
+  await importTokenFile(zmesStart, registry, tokensLog)
+
+  /*
+   * escontrol `restart` (zmES re-executes itself): read the file again, put the overrides on top,
+   * and apply to everything a restart of Herald would rebuild. Every new setting is checked
+   * before any is applied, so a refused one (an invalid rules file, TLS files missing) leaves all
+   * the previous settings in force.
+   */
+  const restart = async (): Promise<void> => {
+    if (web === undefined) return
+    const next = zmesSettings?.file !== undefined ? loadSettings({ file: zmesSettings.file }) : zmesSettings
+    const readNext = (overrides: ReadonlyMap<string, string>): ZmesReadout => readEffectiveZmes(deps.zmes ?? ZMES_DEFAULTS, next, overrides)
+    const readout = settledReadout(readNext, control.overrides(), zmesLog)
+    if (readout.problems.length > 0) throw new ConfigError([...readout.problems])
+    const config = readout.config
+    const limits = hookLimits(config)
+    const switchRules = await rules.prepareSwitch(rulesLocation(config))
+    await web.server.reload(readout)
+    zmesSettings = next
+    switchRules?.()
+    hooks.configure(limits)
+    await importTokenFile(config, registry, tokensLog)
+    const waiting = startOnlyChanges(zmesStart, config)
+    if (waiting.length > 0) {
+      zmesLog.warn({ options: waiting }, `escontrol restart: ${waiting.join(', ')} changed since Herald started; they take effect when the Herald process restarts`)
+    }
+  }
+  const web = initial === undefined ? undefined : createEventServer(initial, readZmes, restart, store, clock, zmesLog, deps, registry, control)
   const channels = new Map<string, Channel>([
     [WEBHOOK_CHANNEL, new WebhookChannel({
       directory,
@@ -134,22 +173,11 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   ])
   if (web !== undefined) channels.set(WEB_CHANNEL, web.channel)
 
-  // The decision: what the zmES settings say now (escontrol overrides included) or, without an
-  // event server, the settings given or zmES's defaults.
-  const zmesBase = deps.zmes ?? ZMES_DEFAULTS
-  const zmesNow = (): typeof zmesBase => web?.server.config() ?? zmesBase
-  const rules = await RulesSource.open({
-    file: nonEmpty(zmesBase.customize.es_rules),
-    timeZone: nonEmpty(zmesBase.customize.timezone),
-    logger,
-    store
-  })
-  const hooks = new HookPool({
-    logger: logger.child({ component: 'hooks' }),
-    maxParallel: zmesBase.hook.max_parallel_hooks,
-    maxQueued: zmesBase.hook.max_queued_hooks,
-    timeoutMs: zmesBase.hook.hook_timeout * 1000
-  })
+  // What the zmES settings say now: the event server keeps them, as escontrol edit, reset and
+  // restart change them.
+  const zmesNow = (): ZmesConfig => web?.server.config() ?? zmesStart
+  const rules = await RulesSource.open({ ...rulesLocation(zmesStart), logger, store })
+  const hooks = new HookPool({ logger: logger.child({ component: 'hooks' }), ...hookLimits(zmesStart) })
   const apiPush = new ApiPushChannel({ config: zmesNow, runner: processScriptRunner, clock, logger: logger.child({ component: 'api-push' }) })
   channels.set(API_CHANNEL, apiPush)
   const mqtt = new MqttChannel({
@@ -161,8 +189,10 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   })
   // Registered even when disabled, so that a queue left from when it was on is dropped.
   channels.set(MQTT_CHANNEL, mqtt)
-  const fcm = await FcmChannel.create({ config: zmesNow, tokens: registry, control, dispatcher: agent, clock, logger: logger.child({ component: 'fcm' }) })
+  const fcm = await FcmChannel.create({ config: zmesNow, tokens: registry, control, dispatcher: agent, clock, logger: logger.child({ component: 'fcm' }), liveApps: web?.channel })
   channels.set(FCM_CHANNEL, fcm)
+  // A socket that registered a push token hears of alarms through its pushes (zmES's FCM entry).
+  web?.channel.leavePushedTokensTo(fcm)
   const targetLog = logger.child({ component: 'targets' })
   const targetRegistry = await TargetRegistry.load({
     store,
@@ -298,26 +328,19 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
 }
 
 /**
- * The zmNinja event server and its delivery channel. Stored escontrol overrides outrank the file
- * from the first read on; escontrol `restart` reads the file again and applies it in place.
+ * The zmNinja event server and its delivery channel, started with the effective settings; escontrol
+ * `edit` and `reset` read them again through `readConfig`, `restart` through `onRestart`.
  */
-async function createEventServer (
-  zmes: ZmesConfig, store: Store, clock: Clock, logger: Logger, deps: HeraldDependencies, tokens: StoreTokenRegistry, control: StoreControlState
-): Promise<{ server: EventServer, channel: WebChannel }> {
-  const log = logger.child({ component: 'event-server' })
-  let settings = deps.settings
-  const readConfig = (overrides: ReadonlyMap<string, string>) => readZmesWithOverrides(zmes, settings, overrides)
-  const initial = readConfig(control.overrides())
-  for (const p of initial.problems) log.warn(`${p.field}: ${p.message}; the stored escontrol override is not applied`)
+function createEventServer (
+  initial: ZmesReadout,
+  readConfig: (overrides: ReadonlyMap<string, string>) => ZmesReadout,
+  onRestart: () => Promise<void>,
+  store: Store, clock: Clock, log: Logger, deps: HeraldDependencies, tokens: StoreTokenRegistry, control: StoreControlState
+): { server: EventServer, channel: WebChannel } {
   const server: EventServer = new EventServer({
     initial,
     readConfig,
-    async onRestart () {
-      if (settings?.file !== undefined) settings = loadSettings({ file: settings.file })
-      const readout = readConfig(control.overrides())
-      if (readout.problems.length > 0) throw new ConfigError(readout.problems)
-      await server.reload(readout)
-    },
+    onRestart,
     users: deps.users ?? new HeraldUsers(store, { clock }),
     tokens,
     control,
@@ -326,6 +349,47 @@ async function createEventServer (
     ...(deps.eventServerLimits !== undefined ? { limits: deps.eventServerLimits } : {})
   })
   return { server, channel: new WebChannel({ server, clock, logger: log }) }
+}
+
+/** The effective settings; a stored override this Herald refuses is left out, with a warning. */
+function settledReadout (read: (overrides: ReadonlyMap<string, string>) => ZmesReadout, overrides: ReadonlyMap<string, string>, log: Logger): ZmesReadout {
+  const { readout, dropped } = settleOverrides(read, overrides)
+  for (const d of dropped) log.warn(`${d.problem.field}: ${d.problem.message}; the stored escontrol override ${d.name} is not applied`)
+  return readout
+}
+
+function rulesLocation (zmes: ZmesConfig): { file: string | undefined, timeZone: string | undefined } {
+  return { file: nonEmpty(zmes.customize.es_rules), timeZone: nonEmpty(zmes.customize.timezone) }
+}
+
+function hookLimits (zmes: ZmesConfig): HookPoolLimits {
+  return { maxParallel: zmes.hook.max_parallel_hooks, maxQueued: zmes.hook.max_queued_hooks, timeoutMs: zmes.hook.hook_timeout * 1000 }
+}
+
+/** zmES reads tokens.txt only with FCM on; an unchanged file is not imported twice (importTokensAtStart). */
+async function importTokenFile (zmes: ZmesConfig, registry: StoreTokenRegistry, log: Logger): Promise<void> {
+  if (zmes.fcm.enable && zmes.fcm.token_file !== '') await importTokensAtStart(zmes.fcm.token_file, registry, log)
+}
+
+/*
+ * Options whose channel object is built once, when Herald starts (the MQTT connection, the FCM
+ * transport). escontrol `restart` does not rebuild them, so it says so instead of letting the
+ * edit reply's restart_required read as if it had.
+ */
+const START_ONLY: ReadonlyArray<readonly ['fcm' | 'mqtt', string]> = [
+  ['fcm', 'use_fcmv1'], ['fcm', 'fcm_service_account_file'], ['fcm', 'fcm_api_url'],
+  ['mqtt', 'enable'], ['mqtt', 'server'], ['mqtt', 'port'], ['mqtt', 'username'], ['mqtt', 'password'], ['mqtt', 'tls_ca'],
+  ['mqtt', 'tls_cert'], ['mqtt', 'tls_key'], ['mqtt', 'tls_insecure'], ['mqtt', 'tick_interval'], ['mqtt', 'qos'], ['mqtt', 'herald_topic']
+]
+
+function startOnlyChanges (atStart: ZmesConfig, now: ZmesConfig): string[] {
+  return START_ONLY
+    .filter(([section, key]) => valueOf(atStart, section, key) !== valueOf(now, section, key))
+    .map(([section, key]) => `${section}.${key}`)
+}
+
+function valueOf (zmes: ZmesConfig, section: 'fcm' | 'mqtt', key: string): unknown {
+  return (zmes[section] as unknown as Record<string, unknown>)[key]
 }
 
 function nonEmpty (value: string | undefined): string | undefined {

@@ -131,6 +131,7 @@ async function serve (options: { file?: string }): Promise<number> {
   for (const line of [...zmes.warnings, ...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]) logger.warn(line)
   if (zmes.problems.length > 0) throw new ConfigError(zmes.problems)
   const { createHerald } = await import('../herald.js')
+  // The file's own settings: Herald puts the escontrol overrides kept in its store on top of them.
   const herald = await createHerald(settings.config, { logger, zmes: zmes.config, settings })
   if (herald.generatedAdminToken !== undefined) {
     // Printed once, on the first start; only a hash is stored.

@@ -31,6 +31,18 @@ export interface FcmChannelOptions {
   readonly timeoutMs?: number
   /** Attempts per push before it is given up; with the engine's backoff 10 cover about 6 minutes. @defaultValue 10 */
   readonly maxAttempts?: number
+  /** The event server's open sockets, told of each push (spec §4 supplementary alarm); none without an event server. */
+  readonly liveApps?: LiveApps
+}
+
+/**
+ * The app side of a token: the zmNinja socket that registered it, while it is open. zmES keeps a
+ * token and its socket in one entry (spec §2) and, after a push, sends that socket the alarm
+ * marked supplementary, so the app open on the phone lists the alarm without alerting twice.
+ */
+export interface LiveApps {
+  /** Sends the supplementary alarm to the open socket of `token`, if one holds it. */
+  supplement (token: string, alarm: DecidedAlarm): void
 }
 
 const DEFAULTS = { timeoutMs: 10_000, maxAttempts: 10 }
@@ -47,6 +59,9 @@ const DEFAULTS = { timeoutMs: 10_000, maxAttempts: 10 }
  *  - escontrol mute (-1) silences ends too and force-notify (1) lets them through, as on the
  *    websocket; zmES consulted escontrol for starts only;
  *  - failed sends are retried (connection errors, 408/429/5xx, Retry-After honoured); zmES tried once.
+ *
+ * As in zmES, a token's open socket (liveApps) gets the alarm from here, marked supplementary, after
+ * the first attempt of each push; the web channel leaves such sockets alone (pushesTo).
  */
 export class FcmChannel implements Channel, AlarmRecipients {
   readonly name = FCM_CHANNEL
@@ -112,6 +127,17 @@ export class FcmChannel implements Channel, AlarmRecipients {
       this.#o.logger.error({ err: this.#unavailable }, `fcm: [fcm] enable is on now, but its settings were refused at start; restart Herald after fixing them: ${this.#unavailable?.message ?? ''}`)
     }
     return false
+  }
+
+  /**
+   * Whether alarms for `token` are this channel's: FCM is on and the app has not turned pushes
+   * off. Such a token is zmES's FCM entry (spec §2, §10.1): it is told only when the decision
+   * allows `fcm`, and its open socket hears of the alarm from here (the supplementary alarm), never
+   * from the web channel. The web channel asks this for every socket that registered a token.
+   */
+  pushesTo (token: string): boolean {
+    const t = this.#o.tokens.get(token)
+    return t !== undefined && t.pushstate !== 'disabled' && this.enabled()
   }
 
   /**
@@ -182,6 +208,9 @@ export class FcmChannel implements Channel, AlarmRecipients {
     const push = renderPush(alarm, alarm.phase, token, config, this.#zone(config))
     const verdict = await sender.send(push, pushStyle(config), signal)
     const masked = maskToken(token.token)
+    // After the push, whatever FCM answered, as zmES does: the open app learns of the alarm even
+    // while FCM is down. Once per alarm: a retry is the same push, and its alarm is listed already.
+    if (batch.attempt === 1) this.#o.liveApps?.supplement(token.token, alarm)
     if (verdict.invalidToken !== undefined) {
       this.#capLogged.delete(token.token)
       try {

@@ -1,5 +1,5 @@
 import type { HeraldEvent, JsonValue } from '../../events/event.js'
-import { readDecidedAlarm, type FrameType } from '../../decision/decided-alarm.js'
+import { readDecidedAlarm, type DecidedAlarm, type FrameType } from '../../decision/decided-alarm.js'
 import { displayCause, pictureUrl, type PictureSettings } from '../picture/picture-url.js'
 
 /** The fields of an `alarm` event the WebSocket channel reads, as zmES names them. */
@@ -27,21 +27,7 @@ export interface AlarmView {
 export function viewAlarm (event: HeraldEvent): AlarmView | undefined {
   if (event.type !== 'alarm') return undefined
   const decided = readDecidedAlarm(event)
-  if (decided !== undefined) {
-    return {
-      monitorId: decided.monitorId,
-      eventId: decided.eventId,
-      phase: decided.phase,
-      name: decided.monitorName,
-      cause: decided.cause,
-      detection: decided.detection,
-      rulesObject: decided.rulesObject,
-      decidedAt: decided.decidedAt,
-      hookResult: decided.hookResult,
-      hookConfigured: decided.hookConfigured,
-      frameType: decided.frameType
-    }
-  }
+  if (decided !== undefined) return viewDecided(decided)
   const d = event.data
   const phase = d.phase
   if (phase !== 'start' && phase !== 'update' && phase !== 'end') return undefined
@@ -64,13 +50,33 @@ export function viewAlarm (event: HeraldEvent): AlarmView | undefined {
   }
 }
 
+/** The view of an alarm the decision has read already (the FCM channel hands these over). */
+export function viewDecided (decided: DecidedAlarm): AlarmView {
+  return {
+    monitorId: decided.monitorId,
+    eventId: decided.eventId,
+    phase: decided.phase,
+    name: decided.monitorName,
+    cause: decided.cause,
+    detection: decided.detection,
+    rulesObject: decided.rulesObject,
+    decidedAt: decided.decidedAt,
+    hookResult: decided.hookResult,
+    hookConfigured: decided.hookConfigured,
+    frameType: decided.frameType
+  }
+}
+
 /**
  * The `alarm` message of spec §4 for one event, as the bytes every recipient gets. Built from the
  * immutable event each time, never by editing a shared object, so no client can see the
  * `End:End:` of zmES's quirk 8. Ids are strings, as in zmES's history; `RulesObject` is the
  * es_rules verdict of the decision; `Picture` (zmES v7) is the §10.6 link.
+ *
+ * `supplementary` makes it the copy zmES sends to the open socket of a phone it has just pushed
+ * to: zmNinja lists it but plays no sound and leaves its counter alone, since the push did that.
  */
-export function renderAlarm (alarm: AlarmView, picture: PictureSettings, keepFrameMatchType = true): string {
+export function renderAlarm (alarm: AlarmView, picture: PictureSettings, keepFrameMatchType = true, supplementary = false): string {
   const cause = alarm.cause === null ? null : displayCause(alarm.cause, keepFrameMatchType)
   const item: Record<string, JsonValue> = {
     Name: alarm.name,
@@ -82,6 +88,8 @@ export function renderAlarm (alarm: AlarmView, picture: PictureSettings, keepFra
   }
   const url = pictureUrl(alarm, picture)
   if (url !== undefined) item.Picture = url
+  // zmES sends the flag as the string "true", and zmNinja compares it with that string.
+  if (supplementary) return JSON.stringify({ event: 'alarm', type: '', status: 'Success', supplementary: 'true', events: [item] })
   return JSON.stringify({ event: 'alarm', type: '', status: 'Success', events: [item] })
 }
 

@@ -2,12 +2,14 @@ import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { HeraldEvent } from '../../events/event.js'
 import type { AlarmRecipients, DecidedAlarm } from '../../decision/decided-alarm.js'
+import type { LiveApps } from '../fcm/fcm-channel.js'
 import { toError } from '../../errors.js'
 import { laneOf, type BatchDescription, type Channel, type Outcome, type TargetState } from '../../delivery/contract.js'
 import type { ClaimedBatch, Route } from '../../store/store.js'
-import { renderAlarm, viewAlarm, type AlarmView } from './alarm-payload.js'
+import { renderAlarm, viewAlarm, viewDecided, type AlarmView } from './alarm-payload.js'
 import { pictureSettings } from '../picture/picture-url.js'
 import { textFrame } from './text-frame.js'
+import type { Connection } from './connection.js'
 import type { EventServer } from './event-server.js'
 import { throttled } from '../../registry/monitor-filter.js'
 
@@ -22,6 +24,15 @@ export interface WebChannelOptions {
   readonly server: EventServer
   readonly clock: Clock
   readonly logger: Logger
+}
+
+/**
+ * The push channel as the fan-out sees it. A socket whose token it pushes to is zmES's FCM entry
+ * (spec §2, §10.1): checked against `fcm` only, and told by the push channel (the supplementary
+ * alarm), so the web channel must not tell it too.
+ */
+export interface PushedTokens {
+  pushesTo (token: string): boolean
 }
 
 /**
@@ -40,14 +51,29 @@ export interface WebChannelOptions {
  *  - escontrol admin logins get no alarms (zmES broadcasts to them like to any client, §3.2);
  *  - quirk 11: a connection whose token has `pushstate: disabled` still gets websocket alarms.
  *    The app is open and listening; "disabled" is about pushes to the phone when it is not.
+ *
+ * As in zmES, a connection whose token the push channel serves (leavePushedTokensTo) gets no
+ * plain alarm: when the decision leaves out `fcm` the phone is not told at all (seed §3.2.1), and
+ * when it allows `fcm` the push channel sends it the alarm marked supplementary (supplement()),
+ * whether or not `web` is allowed.
  */
-export class WebChannel implements Channel, AlarmRecipients {
+export class WebChannel implements Channel, AlarmRecipients, LiveApps {
   readonly name = WEB_CHANNEL
   readonly channel = 'web'
   readonly #o: WebChannelOptions
+  #pushes: PushedTokens | undefined
 
   constructor (options: WebChannelOptions) {
     this.#o = options
+  }
+
+  /**
+   * Hands the sockets of pushed tokens over to the push channel. A setter rather than an option
+   * because the two channels need each other and the push channel is made after this one; wired
+   * once, before the engine starts. Without it every socket is a plain websocket client.
+   */
+  leavePushedTokensTo (pushes: PushedTokens): void {
+    this.#pushes = pushes
   }
 
   enabled (): boolean {
@@ -121,7 +147,7 @@ export class WebChannel implements Channel, AlarmRecipients {
       if (conn === undefined || conn.state !== 'valid' || conn.category !== 'normal') continue
       if (state !== 1 && !conn.watches(alarm.monitorId)) continue
       const token = conn.token
-      if (token !== '' && tokensSent.has(token)) continue
+      if (token !== '' && (tokensSent.has(token) || this.#pushes?.pushesTo(token) === true)) continue
       if (start && state !== 1 && throttled(conn.intervalFor(alarm.monitorId), token !== '' ? tokens.lastSent(token, alarm.monitorId) : conn.lastSent.get(alarm.monitorId), now)) continue
       server.deliver(conn, frame)
       sent++
@@ -139,6 +165,21 @@ export class WebChannel implements Channel, AlarmRecipients {
     return sent
   }
 
+  /**
+   * Sends the supplementary alarm (spec §4) to the newest open socket of `token`, as the push
+   * channel asks after it pushed the alarm. Which tokens are told (the decision's `fcm` verdict,
+   * their monlist, interval and escontrol state) was settled when the push was routed.
+   */
+  supplement (token: string, alarm: DecidedAlarm): void {
+    const { server, logger } = this.#o
+    const conn = newestHolder(server, token)
+    if (conn === undefined) return
+    const config = server.config()
+    const view = viewDecided(alarm)
+    server.deliver(conn, textFrame(Buffer.from(renderAlarm(view, pictureSettings(config), config.hook.keep_frame_match_type, true))))
+    logger.debug({ monitorId: view.monitorId, eventId: view.eventId, phase: view.phase, remote: conn.remote }, `web: supplementary alarm ${view.phase} of monitor ${view.monitorId} event ${view.eventId} sent to ${conn.remote}`)
+  }
+
   #wanted (phase: unknown, monitorId: unknown): boolean {
     const config = this.#o.server.config()
     if (phase === 'start') {
@@ -152,6 +193,14 @@ export class WebChannel implements Channel, AlarmRecipients {
   }
 }
 
+/** The socket a token's alarms go to: the newest, as in broadcast(), since an older one is likelier dead. */
+function newestHolder (server: EventServer, token: string): Connection | undefined {
+  let found: Connection | undefined
+  for (const conn of server.connections()) {
+    if (conn.token === token && conn.state === 'valid' && conn.category === 'normal') found = conn
+  }
+  return found
+}
 
 function logAlarm (logger: Logger, alarm: AlarmView, sent: number): void {
   logger.debug({ monitorId: alarm.monitorId, eventId: alarm.eventId, phase: alarm.phase, clients: sent }, `web: alarm ${alarm.phase} of monitor ${alarm.monitorId} event ${alarm.eventId} sent to ${sent} clients`)

@@ -49,7 +49,7 @@ export const OPTION_STATUS: { readonly [S in ZmesSection]: { readonly [K in keyo
     enable: done('FCM pushes to registered tokens (src/channels/fcm) and token registration'),
     use_fcmv1: done('yes: through the zmNinja proxy; no (Google\'s shut-down legacy API) is refused at start'),
     replace_push_messages: done('Android tag / iOS apns-collapse-id zmninjapush'),
-    token_file: done('an existing tokens.txt is imported into Herald\'s store at start'),
+    token_file: done('an existing tokens.txt is imported into Herald\'s store at start and at escontrol restart'),
     date_format: done('strftime of the push body time, in [customize] timezone'),
     fcm_android_priority: done('android priority of proxy and direct pushes'),
     fcm_android_ttl: done('android ttl'),

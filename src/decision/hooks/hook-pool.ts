@@ -29,6 +29,13 @@ export interface HookPoolOptions {
 
 export const DEFAULT_MAX_QUEUED_HOOKS = 1000
 
+/** The pool settings escontrol `restart` can change on a running pool. */
+export interface HookPoolLimits {
+  readonly maxParallel: number
+  readonly maxQueued: number
+  readonly timeoutMs: number
+}
+
 interface Waiting {
   inv: HookInvocation
   enqueuedAt: number
@@ -38,8 +45,9 @@ interface Waiting {
 export class HookPool {
   readonly #options: HookPoolOptions
   readonly #logger: Logger
-  readonly #maxParallel: number
-  readonly #maxQueued: number
+  #maxParallel: number
+  #maxQueued: number
+  #timeoutMs: number | undefined
   readonly #queue: Waiting[] = []
   readonly #inFlight = new Set<Promise<void>>()
   readonly #closing = new AbortController()
@@ -51,7 +59,7 @@ export class HookPool {
   constructor (options: HookPoolOptions) {
     this.#maxParallel = checkCount('maxParallel', options.maxParallel ?? 0)
     this.#maxQueued = checkCount('maxQueued', options.maxQueued ?? DEFAULT_MAX_QUEUED_HOOKS)
-    checkPositive('timeoutMs', options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS)
+    this.#timeoutMs = options.timeoutMs === undefined ? undefined : checkPositive('timeoutMs', options.timeoutMs)
     checkCount('killGraceMs', options.killGraceMs ?? DEFAULT_KILL_GRACE_MS)
     this.#options = options
     this.#logger = options.logger
@@ -70,6 +78,30 @@ export class HookPool {
   get timedOutTotal (): number { return this.#timedOutTotal }
   /** Requests refused because the queue was full. */
   get rejectedTotal (): number { return this.#rejectedTotal }
+
+  get maxParallel (): number { return this.#maxParallel }
+  get maxQueued (): number { return this.#maxQueued }
+  get timeoutMs (): number { return this.#timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS }
+
+  /**
+   * New limits for a running pool (escontrol `restart`, so that it obeys the settings a restart of
+   * Herald would give it without killing the hooks that run now). Hooks already running keep
+   * their slot and their timeout; a higher max_parallel_hooks starts waiting ones at once; a
+   * lower max_queued_hooks only turns away requests that come after it.
+   * @throws RangeError on a value the constructor would refuse; the pool is unchanged then.
+   */
+  configure (limits: HookPoolLimits): void {
+    const maxParallel = checkCount('maxParallel', limits.maxParallel)
+    const maxQueued = checkCount('maxQueued', limits.maxQueued)
+    const timeoutMs = checkPositive('timeoutMs', limits.timeoutMs)
+    const changed = maxParallel !== this.#maxParallel || maxQueued !== this.#maxQueued || timeoutMs !== this.timeoutMs
+    this.#maxParallel = maxParallel
+    this.#maxQueued = maxQueued
+    this.#timeoutMs = timeoutMs
+    if (!changed) return
+    this.#logger.info({ maxParallel, maxQueued, timeoutMs }, `hook pool: max_parallel_hooks=${maxParallel}, max_queued_hooks=${maxQueued}, hook_timeout=${timeoutMs / 1000} s`)
+    if (!this.#closing.signal.aborted) this.#next()
+  }
 
   /** Runs the hook now, or when a slot frees up. Never rejects: every problem is a failed run (result 1). */
   async run (inv: HookInvocation): Promise<HookRun> {
@@ -120,7 +152,7 @@ export class HookPool {
     try {
       const run = await runHook(inv, {
         logger: this.#logger,
-        timeoutMs: this.#options.timeoutMs,
+        timeoutMs: this.#timeoutMs,
         killGraceMs: this.#options.killGraceMs,
         signal: this.#closing.signal,
         env: this.#options.env,

@@ -1,4 +1,4 @@
-export { HookPool, DEFAULT_MAX_QUEUED_HOOKS, type HookPoolOptions } from './hook-pool.js'
+export { HookPool, DEFAULT_MAX_QUEUED_HOOKS, type HookPoolLimits, type HookPoolOptions } from './hook-pool.js'
 export {
   runHook,
   skippedOrFailedRun,

@@ -4,6 +4,6 @@ export {
   DEFAULT_TIME_FORMAT, MAX_RULES, MAX_RULES_BYTES, NO_RULES, WEEKDAYS, describeProblem, formatProblem, parseRules,
   type CompiledRule, type CompiledRules, type ParseRulesResult, type RuleAction, type RulesProblem, type Weekday
 } from './rules-file.js'
-export { RULES_SETTING, RulesSource, type ReloadStatus, type RulesSettingStore, type RulesSourceOptions } from './rules-source.js'
+export { RULES_SETTING, RulesSource, type ReloadStatus, type RulesLocation, type RulesSettingStore, type RulesSourceOptions } from './rules-source.js'
 export { compileTimeFormat, type TimeFormat, type TimeOfDay } from './strptime.js'
 export { RulesTimeZone, type LocalTime } from './time-zone.js'

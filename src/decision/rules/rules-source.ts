@@ -35,6 +35,14 @@ export interface RulesSourceOptions {
   readonly configKeys?: { readonly file: string, readonly timeZone: string }
 }
 
+/** Where the rules are read from and the zone their times are in: `[customize] es_rules` and `timezone`. */
+export interface RulesLocation {
+  /** undefined: the store. */
+  readonly file?: string | undefined
+  /** undefined or '': the server's zone. */
+  readonly timeZone?: string | undefined
+}
+
 export type ReloadStatus = 'reloaded' | 'unchanged' | 'invalid' | 'missing' | 'closed'
 
 /**
@@ -44,13 +52,16 @@ export type ReloadStatus = 'reloaded' | 'unchanged' | 'invalid' | 'missing' | 'c
  * the previous rules. Without a file, the rules text is a store setting that the API edits.
  */
 export class RulesSource {
-  readonly kind: 'file' | 'store'
-  readonly file: string | undefined
-  readonly timeZone: RulesTimeZone
   readonly #logger: Logger
   readonly #store: RulesSettingStore | undefined
   readonly #options: RulesSourceOptions
-  readonly #configKey: string
+  readonly #configKeys: { readonly file: string, readonly timeZone: string }
+  #file: string | undefined
+  #timeZone: RulesTimeZone
+  /** The `[customize] timezone` text #timeZone was made from. */
+  #timeZoneSetting: string
+  /** Bumped by a switch of file or store, so that a read of the old place finishing late is dropped. */
+  #generation = 0
   #rules: CompiledRules = NO_RULES
   #text: string | undefined
   #signature = ''
@@ -69,14 +80,60 @@ export class RulesSource {
 
   private constructor (o: RulesSourceOptions) {
     const keys = o.configKeys ?? { file: 'customize.es_rules', timeZone: 'customize.timezone' }
-    this.timeZone = new RulesTimeZone(o.timeZone, keys.timeZone)
+    this.#timeZone = new RulesTimeZone(o.timeZone, keys.timeZone)
+    this.#timeZoneSetting = o.timeZone ?? ''
     if (o.file === undefined && o.store === undefined) throw new TypeError('RulesSource needs a file or a store')
-    this.kind = o.file === undefined ? 'store' : 'file'
-    this.file = o.file
+    this.#file = o.file
     this.#store = o.store
     this.#logger = o.logger.child({ component: 'rules' })
     this.#options = o
-    this.#configKey = keys.file
+    this.#configKeys = keys
+  }
+
+  /** Where the rules live now: `file` (es_rules set) or `store`. */
+  get kind (): 'file' | 'store' {
+    return this.#file === undefined ? 'store' : 'file'
+  }
+
+  get file (): string | undefined {
+    return this.#file
+  }
+
+  get timeZone (): RulesTimeZone {
+    return this.#timeZone
+  }
+
+  /**
+   * Reads and checks the rules of another `es_rules` file (or of the store) and another time zone,
+   * without switching to them yet: escontrol `restart` checks every new setting before it applies
+   * any, so that a refused one leaves all the previous ones in force.
+   * @returns the switch (synchronous, cannot fail), or undefined when neither setting changed.
+   * @throws ConfigError naming the option, as at start (an unknown zone, an unreadable or invalid
+   *   file); nothing has changed then.
+   */
+  async prepareSwitch (next: RulesLocation): Promise<(() => void) | undefined> {
+    const zoneSetting = next.timeZone ?? ''
+    const sameFile = next.file === this.#file
+    const sameZone = zoneSetting === this.#timeZoneSetting
+    if (sameFile && sameZone) return undefined
+    const zone = sameZone ? this.#timeZone : new RulesTimeZone(next.timeZone, this.#configKeys.timeZone)
+    const loaded = sameFile ? undefined : await this.#load(next.file)
+    return () => {
+      if (this.#closed) return
+      this.#timeZone = zone
+      this.#timeZoneSetting = zoneSetting
+      if (!sameZone) this.#logger.info({ timeZone: zone.name }, `rules: times are now read in ${zone.name}`)
+      if (loaded === undefined) return
+      this.#stopWatching()
+      this.#generation++
+      this.#file = next.file
+      this.#signature = loaded.signature
+      this.#swap(loaded.rules, loaded.text)
+      const where = next.file ?? 'stored rules'
+      if (loaded.text === undefined) this.#logger.warn({ file: next.file }, `rules: ${where} does not exist: no rules, every event is allowed`)
+      else this.#announce('loaded', loaded.rules, where)
+      if (next.file !== undefined && this.#options.watch !== false) this.#watch(next.file)
+    }
   }
 
   current (): CompiledRules {
@@ -100,6 +157,7 @@ export class RulesSource {
     return await this.#serial(async () => {
       if (this.#closed) return 'closed'
       const where = this.file ?? 'stored rules'
+      const generation = this.#generation
       let text: string | undefined
       try {
         text = await this.#read()
@@ -107,6 +165,8 @@ export class RulesSource {
         this.#logger.error({ file: this.file }, `rules not reloaded, keeping the previous ones: cannot read ${where}: ${toError(error).message}`)
         return 'invalid'
       }
+      // The rules moved elsewhere while this read the old place: what it read is stale.
+      if (generation !== this.#generation) return 'unchanged'
       if (text === this.#text) return 'unchanged'
       if (text === undefined) {
         this.#swap(NO_RULES, undefined)
@@ -133,8 +193,10 @@ export class RulesSource {
     return await this.#serial(async () => {
       const result = parseRules(text, 'rules')
       if (!result.ok) throw new ValidationError(result.problems.map(toFieldProblem), `invalid rules: ${result.message}`)
+      const generation = this.#generation
       if (this.file !== undefined) await writeAtomically(this.file, text)
       else await (this.#store as RulesSettingStore).setSetting(RULES_SETTING, text)
+      if (generation !== this.#generation) return result.rules
       this.#swap(result.rules, text)
       this.#announce('replaced', result.rules, this.file ?? 'stored rules')
       return result.rules
@@ -144,10 +206,37 @@ export class RulesSource {
   /** Stops watching. Safe to call twice. */
   close (): void {
     this.#closed = true
+    this.#stopWatching()
+  }
+
+  #stopWatching (): void {
     this.#watcher?.close()
     this.#watcher = undefined
     clearInterval(this.#poll)
+    this.#poll = undefined
     clearTimeout(this.#debounce)
+    this.#debounce = undefined
+  }
+
+  /** The rules of `file` (or of the store), checked as at start, for prepareSwitch. */
+  async #load (file: string | undefined): Promise<{ rules: CompiledRules, text: string | undefined, signature: string }> {
+    if (file === undefined && this.#store === undefined) throw new TypeError('RulesSource needs a file or a store')
+    const where = file ?? 'stored rules'
+    let read: { text: string | undefined, signature: string }
+    try {
+      read = file === undefined
+        ? { text: await (this.#store as RulesSettingStore).getSetting(RULES_SETTING), signature: '' }
+        : await readRulesFile(file)
+    } catch (error) {
+      throw new ConfigError([{ field: this.#configKeys.file, message: `cannot read ${where}: ${toError(error).message}` }])
+    }
+    if (read.text === undefined) return { rules: NO_RULES, text: undefined, signature: read.signature }
+    const result = parseRules(read.text, where)
+    if (result.ok) return { rules: result.rules, text: read.text, signature: read.signature }
+    if (file !== undefined) throw new ConfigError([{ field: this.#configKeys.file, message: result.message }])
+    // As at start: stored rules that this Herald refuses must not stop it, the API can fix them.
+    this.#logger.error(`rules: the stored rules are invalid, running without rules until they are replaced: ${result.message}`)
+    return { rules: NO_RULES, text: read.text, signature: '' }
   }
 
   async #start (): Promise<void> {
@@ -156,7 +245,7 @@ export class RulesSource {
     try {
       text = await this.#read()
     } catch (error) {
-      throw new ConfigError([{ field: this.#configKey, message: `cannot read ${where}: ${toError(error).message}` }])
+      throw new ConfigError([{ field: this.#configKeys.file, message: `cannot read ${where}: ${toError(error).message}` }])
     }
     if (text === undefined) {
       if (this.file !== undefined) this.#logger.warn({ file: this.file }, `rules: ${this.file} does not exist: no rules, every event is allowed`)
@@ -167,7 +256,7 @@ export class RulesSource {
         this.#announce('loaded', result.rules, where)
       } else if (this.file !== undefined) {
         // Refuse to start: running without the mutes someone wrote is worse than not running.
-        throw new ConfigError([{ field: this.#configKey, message: result.message }])
+        throw new ConfigError([{ field: this.#configKeys.file, message: result.message }])
       } else {
         // Stored rules were valid when saved; a stricter Herald must still start so the API can fix them.
         this.#text = text
@@ -180,18 +269,9 @@ export class RulesSource {
   /** The rules text, or undefined when there is none. Records the file's signature first, so the poll does not re-trigger. */
   async #read (): Promise<string | undefined> {
     if (this.file === undefined) return await (this.#store as RulesSettingStore).getSetting(RULES_SETTING)
-    try {
-      const s = await stat(this.file)
-      this.#signature = signatureOf(s)
-      if (s.size > MAX_RULES_BYTES) throw new Error(`it is ${s.size} bytes; the limit is ${MAX_RULES_BYTES} (1 MiB)`)
-      return await readFile(this.file, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        this.#signature = 'missing'
-        return undefined
-      }
-      throw error
-    }
+    // The signature is taken before reading even when the read fails, so the poll does not spin on it.
+    const read = await readRulesFile(this.file, (signature) => { this.#signature = signature })
+    return read.text
   }
 
   #swap (rules: CompiledRules, text: string | undefined): void {
@@ -249,6 +329,23 @@ export class RulesSource {
 
 function signatureOf (s: { ino: number, size: number, mtimeMs: number }): string {
   return `${s.ino}:${s.size}:${s.mtimeMs}`
+}
+
+/** The file's text (undefined when it does not exist) and signature; too big or unreadable throws. */
+async function readRulesFile (file: string, onSignature?: (signature: string) => void): Promise<{ text: string | undefined, signature: string }> {
+  try {
+    const s = await stat(file)
+    const signature = signatureOf(s)
+    onSignature?.(signature)
+    if (s.size > MAX_RULES_BYTES) throw new Error(`it is ${s.size} bytes; the limit is ${MAX_RULES_BYTES} (1 MiB)`)
+    return { text: await readFile(file, 'utf8'), signature }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      onSignature?.('missing')
+      return { text: undefined, signature: 'missing' }
+    }
+    throw error
+  }
 }
 
 function toFieldProblem (p: RulesProblem): FieldProblem {

@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { FcmFake } from '../../fakes/fcm-fake.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
-import { Client, alarm, login, raise, startEventHerald, type EventHerald, type Json } from './support.js'
+import { Client, alarm, login, pushedTo, raise, raiseDecided, startEventHerald, type EventHerald, type Json } from './support.js'
 
 /*
  * Alarms over the WebSocket channel (spec §4, §9.4, §10.1): who gets which alarm, in what shape,
@@ -42,11 +43,12 @@ describe('which alarms go out', () => {
     for (const c of [some, all, none]) c.close()
   })
 
-  test('a token registered on two connections gets one alarm per event; a socket without token gets its own', async () => {
+  test('a token with pushes off registered on two connections gets one alarm per event; a socket without token gets its own', async () => {
+    // A token with pushes on hears through its pushes instead (phones.test.ts).
     const older = await login(h.url)
     const newer = await login(h.url)
     const plain = await login(h.url)
-    for (const c of [older, newer]) c.send({ event: 'push', data: { type: 'token', token: 'shared-token', platform: 'android', state: 'enabled' } })
+    for (const c of [older, newer]) c.send({ event: 'push', data: { type: 'token', token: 'shared-token', platform: 'android', state: 'disabled' } })
     await Promise.all([older.drain(), newer.drain()])
     await raise(h, alarm(4, nextEid(), 'start'))
     const [a, b, p] = await Promise.all([older.drain(), newer.drain(), plain.drain()])
@@ -155,8 +157,10 @@ describe('the interval throttle', () => {
   })
 
   test('a token\'s throttle is its own and survives a restart of Herald', async () => {
+    // Tokens with pushes on: the push and its supplementary alarm are what the throttle holds back.
+    const fake = await FcmFake.start()
     const clock = new ManualClock(Date.now())
-    let h = await startEventHerald({ clock })
+    let h = await startEventHerald({ clock, fcm: fake })
     const dir = h.dir
     try {
       const phone = await login(h.url)
@@ -164,31 +168,35 @@ describe('the interval throttle', () => {
       const tablet = await login(h.url)
       tablet.send({ event: 'push', data: { type: 'token', token: 'tablet-1', platform: 'android', monlist: '5', intlist: '120', state: 'enabled' } })
       await Promise.all([phone.drain(), tablet.drain()])
-      await raise(h, alarm(5, nextEid(), 'start'))
-      assert.deepEqual(causes(await phone.drain()), ['5:Motion All'])
+      const [first] = await raiseDecided(h, alarm(5, nextEid(), 'start'))
+      assert.ok(pushedTo(first, 'phone-1'))
+      assert.deepEqual(causes([await phone.next()]), ['5:Motion All'])
       tablet.close()
       phone.close()
       await h.close(true)
 
       // 60 s later, on the same store: the phone comes back and registers again.
       const later = new ManualClock(clock.now() + 60_000)
-      h = await startEventHerald({ clock: later, dir, user: false })
+      h = await startEventHerald({ clock: later, dir, user: false, fcm: fake })
       const again = await login(h.url)
       again.send({ event: 'push', data: { type: 'token', token: 'phone-1', platform: 'android', monlist: '5', intlist: '120', state: 'enabled' } })
       const fresh = await login(h.url)
       fresh.send({ event: 'push', data: { type: 'token', token: 'new-phone', platform: 'android', monlist: '5', intlist: '120', state: 'enabled' } })
       await Promise.all([again.drain(), fresh.drain()])
-      await raise(h, alarm(5, nextEid(), 'start'))
-      assert.deepEqual(causes(await again.drain()), [], 'still within 120 s of the last one, across the restart')
-      assert.deepEqual(causes(await fresh.drain()), ['5:Motion All'], 'another token is not throttled by it (quirk 12)')
+      const [held] = await raiseDecided(h, alarm(5, nextEid(), 'start'))
+      assert.equal(pushedTo(held, 'phone-1'), false, 'still within 120 s of the last one, across the restart')
+      assert.ok(pushedTo(held, 'new-phone'), 'another token is not throttled by it (quirk 12)')
+      assert.deepEqual(causes([await fresh.next()]), ['5:Motion All'])
+      assert.deepEqual(causes(await again.drain()), [])
       await later.advance(61_000)
-      await raise(h, alarm(5, nextEid(), 'start'))
-      assert.deepEqual(causes(await again.drain()), ['5:Motion All'])
+      const [allowed] = await raiseDecided(h, alarm(5, nextEid(), 'start'))
+      assert.ok(pushedTo(allowed, 'phone-1'))
+      assert.deepEqual(causes([await again.next()]), ['5:Motion All'])
       again.close()
       fresh.close()
     } finally {
       await h.close()
+      await fake.stop()
     }
   })
 })
-

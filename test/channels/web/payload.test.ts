@@ -28,6 +28,15 @@ describe('the alarm payload', () => {
     })
   })
 
+  test('the supplementary copy for a pushed phone is the same alarm with supplementary "true", a string as zmNinja compares it', () => {
+    const view = viewAlarm(stored({ monitor_id: 3, event_id: 77, phase: 'end', cause: 'Motion' }))
+    assert.ok(view !== undefined)
+    const plain = JSON.parse(renderAlarm(view, NO_PICTURE)) as Record<string, unknown>
+    const text = renderAlarm(view, NO_PICTURE, true, true)
+    assert.deepEqual(Object.keys(JSON.parse(text)), ['event', 'type', 'status', 'supplementary', 'events'])
+    assert.deepEqual(JSON.parse(text), { ...plain, supplementary: 'true' })
+  })
+
   test('an end is prefixed End: once, from the cause or else the notes; rendering twice changes nothing', () => {
     const event = stored({ monitor_id: '3', event_id: '77', phase: 'end', notes: 'Motion: Yard' })
     const view = viewAlarm(event)

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { FcmFake } from '../../fakes/fcm-fake.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
 import { ES_COMPAT_VERSION, esVersion } from '../../../src/channels/web/index.js'
 import { Client, alarm, login, raise, startEventHerald, type EventHerald, PASSWORD, USER } from './support.js'
@@ -13,11 +14,18 @@ const TOKEN = 'fcm-token-0123456789abcdefghijklmnopqrstuvwxyz'
 const VERSION = esVersion()
 
 describe('as zmNinja and zmNinjaNG talk to it', () => {
+  let fake: FcmFake
   let h: EventHerald
-  before(async () => { h = await startEventHerald() })
-  after(async () => { await h.close() })
+  before(async () => {
+    fake = await FcmFake.start()
+    h = await startEventHerald({ fcm: fake })
+  })
+  after(async () => {
+    await h.close()
+    await fake.stop()
+  })
 
-  test('zmNinja: auth → push/token → control/filter, then an alarm arrives in the §4 shape', async () => {
+  test('zmNinja: auth → push/token → control/filter, then the push, then the alarm in the §4 shape marked supplementary', async () => {
     const c = await Client.connect(h.url)
     c.send({ event: 'auth', data: { user: USER, password: PASSWORD, appversion: '1.6.009' }, token: '' })
     assert.deepEqual(await c.next(), { event: 'auth', type: '', status: 'Success', reason: '', version: VERSION })
@@ -33,10 +41,12 @@ describe('as zmNinja and zmNinjaNG talk to it', () => {
     })
 
     await raise(h, alarm(3, 1234, 'start', { monitor_name: 'Front Door', cause: '[a] detected:person:97% Motion All', detection: { labels: ['person'], boxes: [[10, 20, 110, 220]] } }))
+    // The app has a token: it hears through the push, and its socket gets the copy zmNinja lists without a sound.
     assert.deepEqual(await c.next(), {
       event: 'alarm',
       type: '',
       status: 'Success',
+      supplementary: 'true',
       events: [{
         Name: 'Front Door',
         MonitorId: '3',
@@ -46,6 +56,7 @@ describe('as zmNinja and zmNinjaNG talk to it', () => {
         RulesObject: {}
       }]
     })
+    assert.deepEqual(fake.proxyRequests.map((r) => (r.json as { token: string }).token), [TOKEN])
     c.close()
   })
 
@@ -71,6 +82,7 @@ describe('as zmNinja and zmNinjaNG talk to it', () => {
     })
     assert.equal(res.status, 202)
     const got = await c.next()
+    assert.equal(got.supplementary, 'true', 'after the push to ng-token')
     assert.deepEqual(got.events, [{ Name: 'Garage', MonitorId: '7', EventId: '99', Cause: 'Motion', DetectionJson: [], RulesObject: {} }])
     c.close()
   })

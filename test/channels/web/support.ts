@@ -12,6 +12,7 @@ import type { IncomingEvent } from '../../../src/events/event.js'
 import { createHerald, type Herald } from '../../../src/herald.js'
 import type { Clock } from '../../../src/clock.js'
 import type { IngestResult } from '../../../src/store/store.js'
+import type { FcmFake } from '../../fakes/fcm-fake.js'
 import { testConfig } from '../../helpers/herald.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
 
@@ -61,6 +62,11 @@ export interface StartOptions {
   readonly limits?: Partial<EventServerLimits>
   /** Create the user USER / PASSWORD (default true). */
   readonly user?: boolean
+  /**
+   * Pushes go to this local fake of the zmNinja proxy. Tests whose clients register push tokens
+   * need one: such a client hears of alarms through its pushes (the supplementary alarm).
+   */
+  readonly fcm?: FcmFake
 }
 
 export function iniText (ini: Ini): string {
@@ -80,7 +86,8 @@ export function mergeIni (...inis: Ini[]): Ini {
 export async function startEventHerald (options: StartOptions = {}): Promise<EventHerald> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'herald-web-'))
   const iniFile = join(dir, 'zmeventnotification.ini')
-  const writeIni = (ini: Ini): void => writeFileSync(iniFile, iniText(mergeIni(options.base ?? BASE_INI, ini)))
+  const fcmIni: Ini = options.fcm !== undefined ? { fcm: { fcm_v1_url: options.fcm.proxyUrl, fcm_v1_key: options.fcm.proxyKey } } : {}
+  const writeIni = (ini: Ini): void => writeFileSync(iniFile, iniText(mergeIni(options.base ?? BASE_INI, fcmIni, ini)))
   writeIni(options.ini ?? {})
   const { logger, lines } = captureLogs()
   // As `herald serve` does: the settings file, then its zmES sections.
@@ -254,13 +261,28 @@ export function alarm (monitorId: number, eventId: number, phase: 'start' | 'upd
  * were routed to the web channel at all.
  */
 export async function raise (h: EventHerald, ...events: IncomingEvent[]): Promise<number> {
+  return (await raiseDecided(h, ...events)).filter((r) => r.routes.some((route) => route.channel === 'web')).length
+}
+
+/**
+ * As raise(), and resolves with the stored decisions, in the order of `events`: their routes say
+ * which push tokens (`fcm` routes) were told, so a test knows whether a supplementary alarm is
+ * still to come or never will.
+ */
+export async function raiseDecided (h: EventHerald, ...events: IncomingEvent[]): Promise<IngestResult[]> {
   const results = await h.herald.ingestor.ingest(events)
   const raw = results.filter((r) => !r.duplicate).map((r) => r.seq)
   // Each alarm is decided first; the decided alarm is what the web lane carries.
   await waitFor('the alarms to be decided', () => raw.every((seq) => h.decided.has(seq)))
-  const seqs = raw.map((seq) => h.decided.get(seq)).filter((r): r is IngestResult => r !== undefined && r.routes.some((route) => route.channel === 'web')).map((r) => r.seq)
+  const decided = raw.map((seq) => h.decided.get(seq)).filter((r): r is IngestResult => r !== undefined)
+  const seqs = decided.filter((r) => r.routes.some((route) => route.channel === 'web')).map((r) => r.seq)
   await waitFor('the web lane to deliver', () => seqs.every((seq) => h.delivered.has(seq)))
-  return seqs.length
+  return decided
+}
+
+/** Whether a decision routed a push to `token`. */
+export function pushedTo (decision: IngestResult | undefined, token: string): boolean {
+  return decision?.routes.some((r) => r.channel === 'fcm' && r.target === token) ?? false
 }
 
 export async function waitFor (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {

@@ -161,3 +161,30 @@ describe('close()', () => {
     assert.equal(pool.startedTotal, 1)
   })
 })
+
+describe('configure() (escontrol restart)', () => {
+  test('a higher max_parallel_hooks starts the waiting hook at once; a new hook_timeout holds for runs that start after it', async () => {
+    const { logger, lines } = captureLogs()
+    const pool = new HookPool({ logger, maxParallel: 1, timeoutMs: 5000, killGraceMs: 100 })
+    const pidFile = join(dir, 'configure.pid')
+    const first = pool.run(hook(`'${fixture('sleep-forever.sh')}' '${pidFile}'`, 1))
+    const second = pool.run(hook(fixture('quick.sh'), 2))
+    assert.deepEqual([pool.running, pool.queued], [1, 1])
+    pool.configure({ maxParallel: 2, maxQueued: 1000, timeoutMs: 200 })
+    const quick = await second
+    assert.equal(quick.result, 0, 'ran beside the first without waiting for it')
+    assert.equal(pool.running, 1)
+    const late = await pool.run(hook(`'${fixture('sleep-forever.sh')}' '${join(dir, 'configure-late.pid')}'`, 3))
+    assert.equal(late.timedOut, true, 'the new 200 ms timeout')
+    assert.ok(lines.some((l) => l.msg === 'hook pool: max_parallel_hooks=2, max_queued_hooks=1000, hook_timeout=0.2 s'))
+    await pool.close()
+    assert.equal((await first).timedOut, false, 'the first run kept the timeout it started with')
+  })
+
+  test('a value the constructor would refuse is refused and leaves the pool as it was', async () => {
+    const pool = new HookPool({ logger: captureLogs().logger, maxParallel: 3, maxQueued: 7, timeoutMs: 4000 })
+    assert.throws(() => pool.configure({ maxParallel: 1, maxQueued: -1, timeoutMs: 1000 }), RangeError)
+    assert.deepEqual([pool.maxParallel, pool.maxQueued, pool.timeoutMs], [3, 7, 4000])
+    await pool.close()
+  })
+})

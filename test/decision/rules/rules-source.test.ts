@@ -180,6 +180,71 @@ describe('RulesSource with a file', () => {
   })
 })
 
+describe('RulesSource.prepareSwitch (escontrol restart of es_rules and timezone)', () => {
+  let dir: string
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'herald-rules-switch-')) })
+  after(() => { rmSync(dir, { recursive: true, force: true }) })
+  const fileIn = (name: string, text: string): string => {
+    const file = join(dir, name)
+    writeFileSync(file, text)
+    return file
+  }
+
+  test('checks the new file first, switches only when told, then follows the new file', async () => {
+    const { logger } = capture()
+    const old = fileIn('old.json', SAMPLE)
+    const next = fileIn('next.json', ONE_RULE)
+    const source = await RulesSource.open({ file: old, timeZone: 'UTC', logger, watch: false })
+    try {
+      const commit = await source.prepareSwitch({ file: next, timeZone: 'UTC' })
+      assert.equal(source.file, old, 'nothing changes before the switch')
+      assert.equal(source.evaluate({ monitorId: '3', cause: 'x', at: MONDAY_NIGHT }).allowed, true)
+      commit?.()
+      assert.equal(source.file, next)
+      assert.equal(source.text(), ONE_RULE)
+      assert.equal(source.evaluate({ monitorId: '3', cause: 'x', at: MONDAY_NIGHT }).allowed, false)
+      writeFileSync(old, ONE_RULE.replace('"3"', '"4"'))
+      assert.equal(await source.reload(), 'unchanged', 'the old file is no longer read')
+      assert.equal(await source.prepareSwitch({ file: next, timeZone: 'UTC' }), undefined, 'nothing to switch')
+    } finally {
+      source.close()
+    }
+  })
+
+  test('an invalid new file or an unknown zone throws HRD_ERR_CONFIG_INVALID and changes nothing', async () => {
+    const { logger } = capture()
+    const source = await RulesSource.open({ file: fileIn('keep.json', SAMPLE), timeZone: 'UTC', logger, watch: false })
+    try {
+      await assert.rejects(source.prepareSwitch({ file: fileIn('bad.json', INVALID_SYNTAX), timeZone: 'UTC' }), /customize\.es_rules: .*line 4/)
+      await assert.rejects(source.prepareSwitch({ file: source.file, timeZone: 'Europe/Atlantis' }), /customize\.timezone: "Europe\/Atlantis"/)
+      assert.equal(source.current().ruleCount, 3)
+      assert.equal(source.timeZone.name, 'UTC')
+    } finally {
+      source.close()
+    }
+  })
+
+  test('a new zone alone changes when the time windows hold; moving to the store reads the stored rules', async () => {
+    const { logger } = capture()
+    const store = new MemoryStore()
+    store.settings.set(RULES_SETTING, ONE_RULE.replace('"3"', '"5"'))
+    // A 21:00–23:00 mute: 22:00 UTC is inside it, 07:00 in Tokyo is not.
+    const night = JSON.stringify({ notifications: { monitors: { 3: { rules: [{ time_format: '%H:%M', from: '21:00', to: '23:00', action: 'mute' }] } } } })
+    const source = await RulesSource.open({ file: fileIn('night.json', night), timeZone: 'UTC', logger, store, watch: false })
+    try {
+      assert.equal(source.evaluate({ monitorId: '3', cause: 'x', at: MONDAY_NIGHT }).allowed, false)
+      ;(await source.prepareSwitch({ file: source.file, timeZone: 'Asia/Tokyo' }))?.()
+      assert.equal(source.timeZone.name, 'Asia/Tokyo')
+      assert.equal(source.evaluate({ monitorId: '3', cause: 'x', at: MONDAY_NIGHT }).allowed, true)
+      ;(await source.prepareSwitch({ file: undefined, timeZone: 'Asia/Tokyo' }))?.()
+      assert.equal(source.kind, 'store')
+      assert.equal(source.evaluate({ monitorId: '5', cause: 'x', at: MONDAY_NIGHT }).allowed, false)
+    } finally {
+      source.close()
+    }
+  })
+})
+
 describe('RulesSource without a file (rules in the store)', () => {
   test('starts from the stored text and saves replacements there', async () => {
     const store = new MemoryStore()
