@@ -7,6 +7,7 @@ import { WEBHOOK_CHANNEL, type WebhookDirectory } from '../channels/webhook/webh
 import type { Store, WebhookRow } from '../store/store.js'
 import type { Clock } from '../clock.js'
 import { MAX_SECRET_GRACE_PERIOD_SECONDS } from '../config/schema.js'
+import { createdDateWindows } from './created-date-window.js'
 import { maskSecret, parseWebhookInput } from './webhook-input.js'
 import { deliveryView, parseDeliveryPage, parseId, parseIdList, parseLimit, queryParam } from './views.js'
 
@@ -92,6 +93,10 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
         rows = rows.filter((r) => idIn.has(r.id))
         keep.set('id_in', [...idIn].join(','))
       }
+      for (const w of createdDateWindows(q, o.clock.now())) {
+        rows = rows.filter((r) => r.created_date >= w.since && (w.until === undefined || r.created_date < w.until))
+        keep.set(w.key, w.value)
+      }
       for (const [key, cmp] of DATE_BOUNDS) {
         const bound = queryParam(q, key)
         if (bound === undefined) continue
@@ -175,7 +180,13 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
   }, async (request) => {
     const id = parseId(request.params)
     const current = await mustGet(id)
-    const body = (request.body ?? {}) as { grace_period_seconds?: unknown }
+    const raw: unknown = request.body ?? {}
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new ValidationError([{ field: 'body', message: 'must be a JSON object ({"grace_period_seconds": …}) or empty' }])
+    }
+    const unknownKey = Object.keys(raw).find((k) => k !== 'grace_period_seconds')
+    if (unknownKey !== undefined) throw new ValidationError([{ field: unknownKey, message: 'unknown field; rotate-secret takes grace_period_seconds' }])
+    const body = raw as { grace_period_seconds?: unknown }
     // The setting is checked when it is loaded; capping it again keeps a value passed in code from
     // storing a time no Date can hold.
     let grace = Math.min(o.secretGracePeriodSeconds, MAX_SECRET_GRACE_PERIOD_SECONDS)

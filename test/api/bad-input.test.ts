@@ -226,6 +226,15 @@ describe('bad webhook input', () => {
     }
   })
 
+  test('rotate-secret refuses a body that is not an object, or has other keys, and rotates nothing', async () => {
+    const hook = (await api(h.url, 'POST', '/hooks/', { ...GOOD_HOOK, name: 'rotating', secret: true })).body as { id: number, secret: string }
+    const before = (await api(h.url, 'GET', `/hooks/${hook.id}/`)).body.secret
+    for (const [body, field] of [['[1]', 'body'], ['"now"', 'body'], ['{"grace": 5}', 'grace']] as const) {
+      assertNames(await raw(h.url, 'POST', `/api/v1/hooks/${hook.id}/rotate-secret`, body), field, body)
+    }
+    assert.equal((await api(h.url, 'GET', `/hooks/${hook.id}/`)).body.secret, before)
+  })
+
   test('rotate-secret refuses a negative grace period', async () => {
     assertNames(await api(h.url, 'POST', `/api/v1/hooks/${existing.id as number}/rotate-secret`, { grace_period_seconds: -1 }), 'grace_period_seconds', 'grace -1')
     assert.equal((await api(h.url, 'GET', `/hooks/${existing.id as number}/`)).body.secret, null)

@@ -213,6 +213,43 @@ describe('a receiver URL with user:password (FindFace accepts it and its sender 
   })
 })
 
+describe("webhook list: FindFace's relative created_date filters (UTC weeks from Monday)", () => {
+  test('last_n_days, nth_full_week and nth_work_week select by creation time, and next_page keeps them', async () => {
+    const clock = new ManualClock(Date.parse('2026-11-16T09:00:00Z'))
+    const h = await startHerald({}, { clock })
+    try {
+      const created: Record<string, number> = {}
+      // Monday two weeks back, Tuesday and Sunday of last week, Wednesday of this week; then Thursday.
+      for (const [name, at] of [['two weeks back', '2026-11-16T09:00:00Z'], ['last Tuesday', '2026-11-24T12:00:00Z'], ['last Sunday', '2026-11-29T18:00:00Z'], ['this Wednesday', '2026-12-02T08:00:00Z']] as const) {
+        await clock.advance(Date.parse(at) - clock.now())
+        created[name] = (await api(h.url, 'POST', '/hooks/', hookBody({ name }))).body.id as number
+      }
+      await clock.advance(Date.parse('2026-12-03T10:00:00Z') - clock.now())
+      const named = async (query: string): Promise<string[]> => {
+        const res = await api(h.url, 'GET', `/hooks/?${query}`)
+        assert.equal(res.status, 200, JSON.stringify(res.body))
+        return (res.body.results as Array<{ name: string }>).map((r) => r.name)
+      }
+      assert.deepEqual(await named('created_date_last_n_days=2'), ['this Wednesday'])
+      assert.deepEqual(await named('created_date_last_n_days=10'), ['last Tuesday', 'last Sunday', 'this Wednesday'])
+      assert.deepEqual(await named('created_date_nth_full_week=0'), ['this Wednesday'])
+      assert.deepEqual(await named('created_date_nth_full_week=1'), ['last Tuesday', 'last Sunday'])
+      assert.deepEqual(await named('created_date_nth_work_week=1'), ['last Tuesday'])
+      assert.deepEqual(await named('created_date_nth_full_week=2'), ['two weeks back'])
+      const first = await api(h.url, 'GET', '/hooks/?limit=1&created_date_nth_full_week=1')
+      assert.deepEqual(first.body.results.map((r: { id: number }) => r.id), [created['last Tuesday']])
+      const second = await api(h.url, 'GET', first.body.next_page as string)
+      assert.deepEqual(second.body.results.map((r: { id: number }) => r.id), [created['last Sunday']])
+      assert.equal(second.body.next_page, null)
+      const bad = await api(h.url, 'GET', '/hooks/?created_date_last_n_days=0')
+      assert.equal(bad.status, 400)
+      assert.deepEqual(bad.body.fields.map((f: { field: string }) => f.field), ['created_date_last_n_days'])
+    } finally {
+      await h.close()
+    }
+  })
+})
+
 describe('webhook list', () => {
   let h: TestHerald
   const clock = new ManualClock(Date.parse('2026-03-01T10:00:00Z'))
