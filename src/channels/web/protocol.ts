@@ -173,8 +173,18 @@ async function control (ctx: ProtocolContext, conn: Connection, data: Record<str
     conn.send(fail('control', 'filter', 'MISSINGINTERVALLIST'))
     return
   }
-  const monlist = listText(data.monlist) ?? ''
-  const intlist = listText(data.intlist) ?? ''
+  const monlist = listText(data.monlist)
+  const intlist = listText(data.intlist)
+  // An object, a boolean or null is not a list: reading it as "" would widen the filter to every
+  // monitor (zmES compared its text, "HASH(0x…)", which matched none). The filter stays as it was.
+  if (monlist === undefined) {
+    conn.send(fail('control', 'filter', 'BADMONITORLIST'))
+    return
+  }
+  if (intlist === undefined) {
+    conn.send(fail('control', 'filter', 'BADINTERVALLIST'))
+    return
+  }
   conn.setFilter(monlist, intlist)
   if (conn.token !== '' && ctx.tokens.get(conn.token) !== undefined) await ctx.tokens.setFilter(conn.token, monlist, intlist)
 }

@@ -43,6 +43,17 @@ describe('which alarms go out', () => {
     for (const c of [some, all, none]) c.close()
   })
 
+  test('a filter whose monlist or intlist is not a list is refused and the filter stays as it was (never widened to every monitor)', async () => {
+    const c = await login(h.url, { data: { monlist: '1', intlist: '0' } })
+    for (const [monlist, intlist, reason] of [[{ a: 1 }, '0', 'BADMONITORLIST'], [true, '0', 'BADMONITORLIST'], [null, '0', 'BADMONITORLIST'], ['2', { a: 1 }, 'BADINTERVALLIST']] as const) {
+      c.send({ event: 'control', data: { type: 'filter', monlist, intlist } })
+      assert.deepEqual(await c.next(), { event: 'control', type: 'filter', status: 'Fail', reason })
+    }
+    await raise(h, alarm(2, nextEid(), 'start'), alarm(1, nextEid(), 'start'))
+    assert.deepEqual(causes(await c.drain()), ['1:Motion All'])
+    c.close()
+  })
+
   test('a token with pushes off registered on two connections gets one alarm per event; a socket without token gets its own', async () => {
     // A token with pushes on hears through its pushes instead (phones.test.ts).
     const older = await login(h.url)
