@@ -21,6 +21,8 @@ export type FailReason =
   | 'RATELIMITED'
   | 'BADKEY'
   | 'BADVALUE'
+  | 'BADMONITORLIST'
+  | 'BADINTERVALLIST'
 
 export function fail (event: string | null, type: string, reason: FailReason, extra: Reply = {}): Reply {
   return { event, type, status: 'Fail', reason, ...extra }
