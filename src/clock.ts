@@ -1,3 +1,5 @@
+import { timerDelay } from './timer-delay.js'
+
 /**
  * Time as the engine sees it. Retry schedules are tested by injecting a manual clock instead of
  * sleeping; production uses the system clock.
@@ -13,7 +15,8 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout (fn, ms) {
-    const t = setTimeout(fn, ms)
+    // Capped, not refused: past 2^31−1 ms Node would fire after 1 ms (timer-delay.ts).
+    const t = setTimeout(fn, timerDelay(ms))
     // A pending retry must not keep a finished process alive.
     t.unref()
     return { id: t }

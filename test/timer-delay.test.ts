@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { MAX_TIMER_DELAY_MS, timerDelay } from '../src/timer-delay.js'
+import { systemClock } from '../src/clock.js'
 
 describe('timerDelay', () => {
   test('passes delays a Node timer can hold through unchanged', () => {
@@ -17,5 +18,15 @@ describe('timerDelay', () => {
     assert.equal(timerDelay(-5), 0)
     assert.equal(timerDelay(Number.NEGATIVE_INFINITY), 0)
     assert.equal(timerDelay(Number.NaN), MAX_TIMER_DELAY_MS)
+  })
+})
+
+describe('the system clock', () => {
+  test('a delay past 2^31−1 ms waits (it is capped), it does not fire after 1 ms as Node would', async () => {
+    let fired = false
+    const handle = systemClock.setTimeout(() => { fired = true }, 3_000_000_000)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(fired, false)
+    systemClock.clearTimeout(handle)
   })
 })
