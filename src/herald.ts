@@ -285,6 +285,22 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     if (total.deliveries + total.events > 0) logger.info(total, 'pruned finished deliveries and events past retention')
   }
 
+  /** Stops everything that start() started, in the order that loses nothing. */
+  async function close (): Promise<void> {
+    if (pruneTimer !== undefined) clearInterval(pruneTimer)
+    await api.close()
+    await web?.server.close()
+    rules.close()
+    // Hooks are killed before the engine drains: a decision waiting on a hook then ends at once
+    // (its alarm is decided again after the restart).
+    await hooks.close()
+    await engine.close()
+    await mqtt.close()
+    await targetRegistry.close()
+    await agent.close()
+    await store.close()
+  }
+
   return {
     config,
     store,
@@ -302,28 +318,22 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     hooks,
     onDecision (listener) { decisionListeners.push(listener) },
     async start () {
-      await engine.start()
-      mqtt.start()
-      await web?.server.start()
-      const address = await api.listen({ host: config.http.address, port: config.http.port })
-      pruneTimer = setInterval(() => { prune().catch((err: unknown) => logger.error({ err }, 'prune failed')) }, PRUNE_EVERY_MS)
-      pruneTimer.unref()
-      return address
+      try {
+        await engine.start()
+        mqtt.start()
+        await web?.server.start()
+        const address = await api.listen({ host: config.http.address, port: config.http.port })
+        pruneTimer = setInterval(() => { prune().catch((err: unknown) => logger.error({ err }, 'prune failed')) }, PRUNE_EVERY_MS)
+        pruneTimer.unref()
+        return address
+      } catch (err) {
+        // A port taken, a listener refused: what did start stops again, so that the process ends
+        // and a service manager sees the failure, instead of an engine running without its API.
+        await close().catch((closeErr: unknown) => logger.error({ err: closeErr }, 'stopping after a failed start failed'))
+        throw err
+      }
     },
-    async close () {
-      if (pruneTimer !== undefined) clearInterval(pruneTimer)
-      await api.close()
-      await web?.server.close()
-      rules.close()
-      // Hooks are killed before the engine drains: a decision waiting on a hook then ends at once
-      // (its alarm is decided again after the restart).
-      await hooks.close()
-      await engine.close()
-      await mqtt.close()
-      await targetRegistry.close()
-      await agent.close()
-      await store.close()
-    }
+    close
   }
 }
 

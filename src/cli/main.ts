@@ -161,4 +161,7 @@ main(process.argv.slice(2)).then((code) => {
   const e = toError(err)
   process.stderr.write(`herald: ${e instanceof HeraldError ? `${e.code}: ` : ''}${e.message}\n`)
   process.exitCode = 1
+  // A failed start closes what it opened, so the process should end by itself; should anything
+  // still hold it open, a failure must not look like a running server to a service manager.
+  setTimeout(() => process.exit(1), 5000).unref()
 })

@@ -1,4 +1,6 @@
 import { describe, it, before, after } from 'node:test'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -35,4 +37,34 @@ describe('herald serve refuses bad settings at start', { concurrency: 4 }, () =>
       assert.match(r.stderr, message)
     })
   }
+})
+
+describe('herald serve on a port that is taken', () => {
+  it('exits 1 naming the address, and leaves no listener behind (the event server port is free again)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-port-taken-'))
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as AddressInfo).port
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const wsPort = (probe.address() as AddressInfo).port
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    try {
+      const started = Date.now()
+      const r = await herald(['serve'], {
+        HERALD_DATA_DIR: join(dir, 'data'), HERALD_HTTP_PORT: String(port), HERALD_HTTP_ADDRESS: '127.0.0.1', HERALD_ADMIN_TOKEN: 'x',
+        HERALD_NETWORK_ADDRESS: '127.0.0.1', HERALD_NETWORK_PORT: String(wsPort)
+      })
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
+      assert.match(r.stderr, new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`))
+      // It ended by itself, well before the 30 s the runner allows.
+      assert.ok(Date.now() - started < 20_000)
+      const again = createServer()
+      await new Promise<void>((resolve, reject) => { again.once('error', reject); again.listen(wsPort, '127.0.0.1', resolve) })
+      await new Promise<void>((resolve) => again.close(() => resolve()))
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
