@@ -286,6 +286,7 @@ function expectation (schema: TSchema): string {
     return `must be one of ${(schema.anyOf as TSchema[]).map((s) => String(s.const)).join(', ')}`
   }
   if (typeof schema.minLength === 'number' && schema.minLength > 0) return 'must not be empty'
+  if (typeof schema.description === 'string' && schema.description.startsWith('must ')) return schema.description
   return 'is invalid'
 }
 

@@ -22,8 +22,11 @@ export const HeraldConfigSchema = Type.Object({
     body_limit: Type.Integer({ minimum: 1024, maximum: 1_073_741_824 }),
     /** Extra token accepted (besides the admin token) by POST /api/v1/events, for producers. @defaultValue '' */
     ingest_token: Type.String(),
-    /** FindFace's EXTERNAL_ADDRESS: makes relative media links in payloads absolute. @defaultValue '' */
-    public_base_url: Type.String()
+    /**
+     * FindFace's EXTERNAL_ADDRESS: makes relative media links in payloads absolute. Empty, or an
+     * absolute http(s) URL: anything else would leave the links relative without a word. @defaultValue ''
+     */
+    public_base_url: Type.String({ pattern: '^(https?://[^\\s/?#]+[^\\s]*)?$', description: 'must be empty or an absolute http:// or https:// URL, such as https://ff.example.com' })
   }),
   admin: Type.Object({
     /** Admin API token. Empty: generated on first start, stored, printed once. @defaultValue '' */

@@ -216,6 +216,17 @@ describe('loadSettings', () => {
     ])
   })
 
+  it('refuses a public_base_url that is not an absolute http(s) URL, which would leave media links relative without a word', () => {
+    for (const bad of ['ff.example.com', 'ftp://ff.example.com', 'https://', '/uploads']) {
+      assert.deepEqual(problemsOf(() => loadSettings({ env: { HERALD_HTTP_PUBLIC_BASE_URL: bad } })), [
+        { field: 'env HERALD_HTTP_PUBLIC_BASE_URL', message: `must be empty or an absolute http:// or https:// URL, such as https://ff.example.com, got ${JSON.stringify(bad)}` }
+      ])
+    }
+    for (const good of ['', 'https://ff.example.com', 'http://10.0.0.5:8080/ff/']) {
+      assert.equal(loadSettings({ env: { HERALD_HTTP_PUBLIC_BASE_URL: good } }).config.http.public_base_url, good)
+    }
+  })
+
   it('puts all problems into the error message as well', () => {
     const file = write({ 'herald.ini': '[http]\nport = 80x\n' })
     assert.throws(() => loadSettings({ file, env: {} }), (error: unknown) => {
