@@ -101,6 +101,8 @@ export class DeliveryEngine {
     if (lane?.timer != null) this.#o.clock.clearTimeout(lane.timer)
     const dropped = await this.#o.store.dropLane(name)
     if (lane !== undefined) lane.open = 0
+    // Its recipient is gone: no depth to report for it any more (a running loop ends by itself).
+    this.#lanes.delete(name)
     this.#o.events.emit('lane:dropped', { lane: name, deliveries: dropped })
     return dropped
   }

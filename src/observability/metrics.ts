@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { DeliveryEngine } from '../delivery/engine.js'
 import type { EngineEvents } from '../delivery/engine-events.js'
+import type { Outcome } from '../delivery/contract.js'
 import type { Ingestor } from '../sources/ingest.js'
 
 /** The hook pool's counters (src/decision/hooks/hook-pool.ts). */
@@ -36,11 +37,16 @@ export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ing
   })
   const attemptLatency = new Histogram({
     name: 'herald_delivery_attempt_seconds',
-    help: 'Duration of one delivery attempt (request to response)',
-    labelNames: ['channel'] as const,
+    help: 'Duration of one delivery attempt that got an answer (request to response), by outcome (ok, retry, failed)',
+    labelNames: ['channel', 'outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry]
   })
+  // A slow receiver shows in its failed attempts too (a 500 after 8 s); only attempts without an
+  // answer (timeout, refused connection) have no duration to record.
+  const observeAttempt = (channel: string, outcome: 'ok' | 'retry' | 'failed', o: Outcome): void => {
+    if (o.latencyMs !== null) attemptLatency.observe({ channel, outcome }, o.latencyMs / 1000)
+  }
   const endToEnd = new Histogram({
     name: 'herald_delivery_latency_seconds',
     help: 'From event ingested to delivered',
@@ -82,14 +88,16 @@ export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ing
 
   events.on('delivery:sent', ({ batch, outcome, at }) => {
     deliveries.inc({ channel: batch.channel, target: label(batch.channel, batch.target), outcome: 'ok' }, batch.items.length)
-    if (outcome.kind === 'delivered') attemptLatency.observe({ channel: batch.channel }, outcome.latencyMs / 1000)
+    observeAttempt(batch.channel, 'ok', outcome)
     for (const item of batch.items) endToEnd.observe({ channel: batch.channel }, Math.max(0, at - item.event.receivedAt) / 1000)
   })
-  events.on('delivery:retry', ({ batch }) => {
+  events.on('delivery:retry', ({ batch, outcome }) => {
     deliveries.inc({ channel: batch.channel, target: label(batch.channel, batch.target), outcome: 'retry' }, batch.items.length)
+    observeAttempt(batch.channel, 'retry', outcome)
   })
-  events.on('delivery:failed', ({ batch }) => {
+  events.on('delivery:failed', ({ batch, outcome }) => {
     if (batch.items.length > 0) deliveries.inc({ channel: batch.channel, target: label(batch.channel, batch.target), outcome: 'failed' }, batch.items.length)
+    observeAttempt(batch.channel, 'failed', outcome)
   })
   ingestor.onIngested((results, incoming) => {
     for (let i = 0; i < results.length; i++) {
@@ -103,11 +111,15 @@ export function createMetrics (events: EngineEvents, engine: DeliveryEngine, ing
     const gauge = (name: string, help: string, read: () => number): void => {
       new Gauge({ name, help, registers: [registry], collect () { this.set(read()) } })
     }
+    // Totals that only grow are counters (`_total`), so rate() and increase() work on them.
+    const total = (name: string, help: string, read: () => number): void => {
+      new Counter({ name, help, registers: [registry], collect () { this.reset(); this.inc(read()) } })
+    }
     gauge('herald_hooks_running', 'Hook processes running now', () => hooks.running)
     gauge('herald_hooks_queued', 'Hooks waiting for a max_parallel_hooks slot', () => hooks.queued)
-    gauge('herald_hooks_started', 'Hook processes started since Herald started', () => hooks.startedTotal)
-    gauge('herald_hooks_timed_out', 'Hooks killed by hook_timeout since Herald started', () => hooks.timedOutTotal)
-    gauge('herald_hooks_rejected', 'Hooks not run because the queue was full, since Herald started', () => hooks.rejectedTotal)
+    total('herald_hooks_started_total', 'Hook processes started since Herald started', () => hooks.startedTotal)
+    total('herald_hooks_timed_out_total', 'Hooks killed by hook_timeout since Herald started', () => hooks.timedOutTotal)
+    total('herald_hooks_rejected_total', 'Hooks not run because the queue was full, since Herald started', () => hooks.rejectedTotal)
   }
   return registry
 }

@@ -76,6 +76,29 @@ describe('operations', () => {
     assert.match(text, /^# TYPE herald_delivery_latency_seconds histogram$/m)
   })
 
+  test('attempts answered with an error count in the attempt histogram too; a deleted webhook leaves no queue depth behind', async () => {
+    const failing = await Receiver.start()
+    failing.respond = (_req, res) => { res.statusCode = 500; res.end('down') }
+    try {
+      const hook = (await api(h.url, 'POST', '/hooks/', { name: 'erroring', url: failing.url, send_attempts: 0, filters: { body_events: {} } })).body.id as number
+      await api(h.url, 'POST', '/api/v1/events', { type: 'body_event', id: 'answered-500' })
+      await failing.waitForRequests(1)
+      let text = ''
+      for (let i = 0; i < 50; i++) {
+        text = (await api(h.url, 'GET', '/metrics', undefined, {})).body
+        if ((sample(text, 'herald_delivery_attempt_seconds_count', { channel: 'webhook', outcome: 'retry' }) ?? 0) >= 1) break
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      assert.ok((sample(text, 'herald_delivery_attempt_seconds_count', { channel: 'webhook', outcome: 'retry' }) ?? 0) >= 1, 'the 500 was timed')
+      assert.equal(sample(text, 'herald_queue_depth', { channel: 'webhook', lane: `webhook:${hook}` }), 1)
+      assert.equal((await api(h.url, 'DELETE', `/hooks/${hook}/`)).status, 204)
+      text = (await api(h.url, 'GET', '/metrics', undefined, {})).body
+      assert.equal(sample(text, 'herald_queue_depth', { channel: 'webhook', lane: `webhook:${hook}` }), undefined)
+    } finally {
+      await failing.stop()
+    }
+  })
+
   test('GET /docs/json is an OpenAPI document listing the webhook and ingest routes', async () => {
     const res = await api(h.url, 'GET', '/docs/json', undefined, {})
     assert.equal(res.status, 200)

@@ -139,7 +139,7 @@ describe('one alarm, every channel', () => {
     const bad = await h.herald.api.inject({ method: 'GET', url: '/api/v1/deliveries?channel=pigeon&target=x', headers: AUTH })
     assert.equal(bad.statusCode, 400)
     assert.equal(bad.json().fields[0].field, 'channel')
-    assert.match(metrics, /herald_hooks_started \d+/)
+    assert.match(metrics, /herald_hooks_started_total \d+/)
   })
 
   test('a failing push script is retried through the engine until it succeeds', async () => {
