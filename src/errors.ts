@@ -118,6 +118,14 @@ export class StoreTooNewError extends HeraldError {
   override readonly code = 'HRD_ERR_STORE_TOO_NEW'
 }
 
+/** The database file cannot be created, opened or read: its path and the reason, for the operator. */
+export class StoreOpenError extends HeraldError {
+  override readonly code = 'HRD_ERR_STORE_OPEN'
+  constructor (file: string, reason: string) {
+    super(`cannot open the database ${file}: ${reason}. It is in the data folder (HERALD_DATA_DIR, [data] dir) unless [store] file names another path; the folder must be writable by the user Herald runs as, and the file a Herald SQLite database`)
+  }
+}
+
 /**
  * A tokens.txt (zmES push token file) Herald cannot read: not JSON nor the legacy colon format,
  * too large, or a field of the wrong type. Raised before anything is imported.

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { herald } from './run-cli.js'
@@ -64,6 +64,29 @@ describe('herald serve on a port that is taken', () => {
       await new Promise<void>((resolve) => again.close(() => resolve()))
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('herald serve with a database it cannot open', () => {
+  it('exits 1 with HRD_ERR_STORE_OPEN naming the path, for a data folder that is a file and for a file that is not a database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-bad-store-'))
+    try {
+      const notAFolder = join(dir, 'plain-file')
+      writeFileSync(notAFolder, 'x')
+      const notADatabase = join(dir, 'data')
+      mkdirSync(notADatabase)
+      writeFileSync(join(notADatabase, 'herald.db'), 'this is not SQLite, just text that is long enough to be a header'.repeat(200))
+      for (const [dataDir, reason] of [[notAFolder, /EEXIST|ENOTDIR/], [notADatabase, /not a database/]] as const) {
+        const r = await herald(['serve'], { HERALD_DATA_DIR: dataDir, HERALD_HTTP_PORT: '0', HERALD_HTTP_ADDRESS: '127.0.0.1', HERALD_ADMIN_TOKEN: 'x', HERALD_NETWORK_PORT: '0', HERALD_NETWORK_ADDRESS: '127.0.0.1' })
+        assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`)
+        assert.match(r.stderr, /HRD_ERR_STORE_OPEN: cannot open the database /)
+        assert.ok(r.stderr.includes(join(dataDir, 'herald.db')), r.stderr)
+        assert.match(r.stderr, reason)
+        assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace')
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   })

@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { EventType, HeraldEvent, IncomingEvent, JsonObject, Transition } from '../../events/event.js'
 import type { DeliveryState } from '../../delivery/states.js'
-import { NotFoundError, ValidationError, toError } from '../../errors.js'
+import { HeraldError, NotFoundError, StoreOpenError, ValidationError, toError } from '../../errors.js'
 import type { MonitorNotifyState, PushToken } from '../../registry/contract.js'
 import type {
   AttemptInfo, ClaimResult, ClaimedBatch, ClaimedItem, Delivery, DeliveryPage, EntityKind, EntityRow, IngestResult, LastSentRow,
@@ -130,6 +130,24 @@ function toEntity (r: EntityRecord): EntityRow {
 const DELIVERY_COLUMNS = `d.id, d.channel, d.target, d.lane, d.grp, d.event_seq, d.state, d.message_id, d.attempts,
   d.next_attempt_at, d.last_status_code, d.last_error, d.latency_ms, d.created_at, d.updated_at, d.delivered_at,
   e.type, e.id AS event_id`
+
+/**
+ * The database, created with its folder if need be, in WAL mode. What SQLite or the file system
+ * refuses (a data folder that is a file or not writable, a read-only or damaged file) becomes one
+ * error naming the path: better-sqlite3's own ("file is not a database") names nothing.
+ */
+function openDatabase (file: string): Database.Database {
+  let db: Database.Database | undefined
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS })
+    if (file !== ':memory:') enableWal(db)
+    return db
+  } catch (err) {
+    db?.close()
+    throw new StoreOpenError(file, toError(err).message)
+  }
+}
 
 /**
  * A first attempt writes nothing at claim time, so its id must come out the same when the run is
@@ -295,14 +313,17 @@ export class SqliteStore implements Store {
   readonly #checkpointer: WalCheckpointer | undefined
 
   constructor (options: SqliteStoreOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
-    this.#db = new Database(options.file, { timeout: BUSY_TIMEOUT_MS })
-    if (options.file !== ':memory:') enableWal(this.#db)
+    this.#db = openDatabase(options.file)
     const synchronous = options.synchronous ?? 'normal'
-    this.#db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
     this.#onBackgroundError = options.onBackgroundError ?? (() => {})
     this.#aheadMaxItems = Math.max(0, options.readAheadItems ?? AHEAD_MAX_ITEMS)
-    migrate(this.#db)
+    try {
+      this.#db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+      migrate(this.#db)
+    } catch (err) {
+      this.#db.close()
+      throw err instanceof HeraldError ? err : new StoreOpenError(options.file, toError(err).message)
+    }
     if (options.file !== ':memory:' && options.walCheckpoint === 'background') {
       this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_FRAMES}`)
       this.#db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`)
