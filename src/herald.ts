@@ -205,6 +205,7 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     clock,
     logger: targetLog,
     pictureUrl: (alarm) => pictureUrl(alarm, pictureSettings(zmesNow())),
+    keepFrameMatchType: () => zmesNow().hook.keep_frame_match_type,
     timeoutMs: config.webhooks.timeout * 1000,
     userAgent: config.webhooks.user_agent
   })

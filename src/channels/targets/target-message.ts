@@ -1,4 +1,5 @@
 import type { DecidedAlarm } from '../../decision/decided-alarm.js'
+import { displayCause } from '../picture/picture-url.js'
 
 /** What every push target says about one alarm; each service lays it out its own way. */
 export interface TargetMessage {
@@ -22,10 +23,12 @@ export interface TargetMessage {
  * The zmES FCM wording (spec §10.2), so a notification reads the same on every channel:
  * title `Front Door Alarm (1234)`, body the cause; an end gets `Ended: ` and ` ended`.
  */
-export function renderTargetMessage (alarm: DecidedAlarm, pictureUrl: string | undefined): TargetMessage {
+export function renderTargetMessage (alarm: DecidedAlarm, pictureUrl: string | undefined, keepFrameMatchType: boolean): TargetMessage {
   const end = alarm.phase === 'end'
   const title = `${end ? 'Ended: ' : ''}${alarm.monitorName} Alarm (${alarm.eventId})`
-  const cause = alarm.cause.trim() === '' ? 'Alarm' : alarm.cause
+  // The words FCM shows: with keep_frame_match_type off, without the hook's `[a] ` prefix.
+  const shown = displayCause(alarm.cause, keepFrameMatchType)
+  const cause = shown.trim() === '' ? 'Alarm' : shown
   return {
     title,
     body: end ? `${cause} ended` : cause,

@@ -16,6 +16,8 @@ export interface TargetsChannelOptions {
   readonly logger: Logger
   /** The event's picture URL, or undefined when there is none (src/channels/picture/picture-url.ts). */
   readonly pictureUrl: (alarm: DecidedAlarm) => string | undefined
+  /** zmES `[hook] keep_frame_match_type` now: off drops the `[a] ` prefix from the cause, as FCM does. @defaultValue always true */
+  readonly keepFrameMatchType?: () => boolean
   /** Per HTTP request, per SMTP session. @defaultValue 10000 */
   readonly timeoutMs?: number
   /** Attempts per alarm and target; 0 = until it goes through. @defaultValue 0 */
@@ -101,7 +103,7 @@ export class TargetsChannel implements Channel, AlarmRecipients {
         outcome = { kind: 'permanent', error: `event ${item.event.id} is not a decided alarm`, statusCode: null, latencyMs: null }
         break
       }
-      const message = renderTargetMessage(alarm, this.#picture(alarm))
+      const message = renderTargetMessage(alarm, this.#picture(alarm), this.#o.keepFrameMatchType?.() ?? true)
       let result: SendResult
       try {
         result = await service.send(message, {

@@ -36,7 +36,7 @@ const agent = new Agent({ keepAliveTimeout: 10 })
 
 /** One send straight to a service, outside the engine: for payload and answer tests. `picture` null: no picture. */
 export async function sendOnce (url: string, f: DecidedAlarmFixture = {}, picture: string | null = PICTURE, done = new Set<string>()): Promise<SendResult> {
-  return target(url).send(renderTargetMessage(alarmOf(f), picture ?? undefined), {
+  return target(url).send(renderTargetMessage(alarmOf(f), picture ?? undefined, true), {
     dispatcher: agent,
     timeoutMs: 2000,
     userAgent: 'Herald-test',
