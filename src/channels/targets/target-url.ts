@@ -53,7 +53,7 @@ export function parseTargetUrl (raw: unknown): ParsedTargetUrl {
     }
     return { ok: true, target: make(url) }
   } catch (err) {
-    if (err instanceof TargetUrlProblem) return { ok: false, message: err.message }
+    if (err instanceof TargetUrlProblem) return { ok: false, message: passwordCutShort(raw.trim()) ? PASSWORD_CUT_SHORT : err.message }
     // A parser bug must not take the API or the start down with it; it is still reported.
     return { ok: false, message: `cannot be read: ${toError(err).message}` }
   }
@@ -63,4 +63,22 @@ function rawHttps (url: AppriseUrl): ((url: AppriseUrl) => ServiceTarget) | unde
   if (url.user !== undefined) return undefined
   for (const [host, make] of RAW_HTTPS) if (host.test(url.authority)) return make
   return undefined
+}
+
+const PASSWORD_CUT_SHORT = 'has a user:password part that seems to hold an unencoded "/", "?" or "#", which end the host part of a URL; ' +
+  'percent-encode them in the password (%2F, %3F, %23)'
+
+/**
+ * `ntfys://alice:pa/ss@host/topic`: the `/` ends the host part early, so "pa" reads as a port and
+ * what follows as a path or an option, and the problem found would quote a piece of the password.
+ * Recognised by a user:password-like start (a `:` followed by something that is not a port) and
+ * an `@` further on; the answer then says what to fix without quoting anything.
+ */
+function passwordCutShort (raw: string): boolean {
+  const rest = raw.replace(/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//, '')
+  const end = rest.search(/[/?#]/)
+  if (end < 0) return false
+  const head = rest.slice(0, end)
+  const colon = head.indexOf(':')
+  return !head.includes('@') && colon >= 0 && !/^\d*$/.test(head.slice(colon + 1)) && rest.indexOf('@', end) > end
 }

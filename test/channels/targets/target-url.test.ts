@@ -249,6 +249,23 @@ describe('?base= and bad input', () => {
     fails('ntfy://t?base=nonsense', /invalid \?base=/)
   })
 
+  it('a password with an unencoded / or ? is never quoted back: the answer says to percent-encode it', () => {
+    for (const [url, secret] of [
+      ['ntfys://alice:Sup3rS3cret/xyz@ntfy.example.com/alarms', 'Sup3rS3cret'],
+      ['mailtos://alice:Pa?s3cr3t@smtp.example.com?to=a@b.com', 's3cr3t'],
+      ['pover://user:s3cr3t#frag@token', 's3cr3t']
+    ] as const) {
+      const parsed = parseTargetUrl(url)
+      assert.equal(parsed.ok, false, url)
+      if (!parsed.ok) {
+        assert.ok(!parsed.message.includes(secret), `${url}: ${parsed.message}`)
+        assert.match(parsed.message, /percent-encode/)
+      }
+    }
+    // A port is not a password: that problem is still named as it is.
+    fails('mailtos://smtp.example.com:587?to=a@b.com&colour=red', /unknown option/)
+  })
+
   it('names an unknown scheme and lists the known ones', () => {
     fails('foo://bar', /unknown scheme "foo:\/\/".*ntfy:\/\/.*mailtos:\/\//)
     fails('https://example.com/hook', /unknown scheme "https:\/\/" \(plain http\(s\) URLs are not targets/)
