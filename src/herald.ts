@@ -286,8 +286,16 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     if (total.deliveries + total.events > 0) logger.info(total, 'pruned finished deliveries and events past retention')
   }
 
-  /** Stops everything that start() started, in the order that loses nothing. */
+  /**
+   * Stops everything that start() started, in the order that loses nothing. Once: a failed start
+   * closes, and so may its caller afterwards.
+   */
+  let closed: Promise<void> | undefined
   async function close (): Promise<void> {
+    closed ??= closeAll()
+    await closed
+  }
+  async function closeAll (): Promise<void> {
     if (pruneTimer !== undefined) clearInterval(pruneTimer)
     await api.close()
     await web?.server.close()
