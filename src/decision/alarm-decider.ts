@@ -114,7 +114,7 @@ export class AlarmDecider {
       detection: hooked.detection,
       hookResult,
       hookConfigured: hooked.configured,
-      frameType: frameTypeOf(hooked.hook, hooked.detection),
+      frameType: frameTypeOf(hooked.hook, hooked.cause, hooked.detection),
       rulesObject: rules.rulesObject,
       eventPath: alarm.eventPath,
       alarmSeq: input.alarm.seq,
@@ -324,9 +324,15 @@ function startHookText (record: JsonObject | undefined): string | undefined {
   return hook.result === 0 && typeof hook.text === 'string' ? hook.text : undefined
 }
 
-/** `[a] `/`[s] `/`[x] ` of the hook text, else the detection's `frame_id` (zmES v7). */
-function frameTypeOf (hook: HookRecord | null, detection: JsonValue): FrameType | null {
+/**
+ * `[a] `/`[s] `/`[x] ` of this phase's hook text, else of the cause (spec §10.6 step 5 reads the
+ * cause: an end without its own hook carries its start's text), else the detection's `frame_id`
+ * (zmES v7).
+ */
+function frameTypeOf (hook: HookRecord | null, cause: string, detection: JsonValue): FrameType | null {
   if (hook?.frameType != null) return hook.frameType
+  const prefix = /^\[([asx])\]/.exec(cause)?.[1]
+  if (prefix !== undefined) return prefix === 'a' ? 'alarm' : prefix === 's' ? 'snapshot' : 'other'
   if (detection !== null && typeof detection === 'object' && !Array.isArray(detection)) {
     const id = detection.frame_id
     if (id === 'alarm' || id === 'snapshot') return id

@@ -92,6 +92,25 @@ const eid = (): number => ++nextEvent
 
 after(() => { rmSync(work, { recursive: true, force: true }) })
 
+describe('an end without an end hook (spec §10.6 step 5: the cause\'s [a] decides BESTMATCH)', () => {
+  let r: Rig
+  before(async () => {
+    const { event_end_hook: _end, ...hook } = HOOKS.hook as Record<string, string>
+    r = await rig({ ...HOOKS, hook })
+  })
+  after(async () => { await r.h.close() })
+
+  test('carries its start\'s hook text, and with it the frame the start hook matched', async () => {
+    const e = eid()
+    const [start] = await r.decide(alarm(3, e, 'start', { cause: 'person walking' }))
+    assert.equal(start?.alarm.frameType, 'alarm')
+    const [end] = await r.decide(alarm(3, e, 'end', { cause: 'person walking' }))
+    assert.equal(end?.record.hook, null, 'no end hook ran')
+    assert.match(end?.alarm.cause ?? '', /^\[a\] detected:person/)
+    assert.equal(end?.alarm.frameType, 'alarm')
+  })
+})
+
 describe('start and end decisions with hooks', () => {
   let r: Rig
   before(async () => { r = await rig(HOOKS) })

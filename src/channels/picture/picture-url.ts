@@ -16,14 +16,20 @@ export interface PictureSettings {
   readonly url: string | undefined
   readonly username: string | undefined
   readonly password: string | undefined
+  /**
+   * A start hook is set and hooks are on (zmES: `$event_start_hook && $use_hooks`): only then can
+   * an `objdetect_xxx` animation exist, for the start and for the end of the event alike.
+   */
+  readonly startHook: boolean
 }
 
 /** What of a decided alarm the link depends on. */
-export type PictureAlarm = Pick<DecidedAlarm, 'eventId' | 'monitorId' | 'hookResult' | 'hookConfigured' | 'frameType'>
+export type PictureAlarm = Pick<DecidedAlarm, 'eventId' | 'monitorId' | 'hookResult' | 'frameType'>
 
 export function pictureSettings (config: ZmesConfig): PictureSettings {
   const c = config.customize
-  return { include: c.include_picture, url: c.picture_url, username: c.picture_portal_username, password: c.picture_portal_password }
+  const startHook = c.use_hooks && config.hook.event_start_hook !== undefined && config.hook.event_start_hook !== ''
+  return { include: c.include_picture, url: c.picture_url, username: c.picture_portal_username, password: c.picture_portal_password, startHook }
 }
 
 /**
@@ -32,9 +38,11 @@ export function pictureSettings (config: ZmesConfig): PictureSettings {
  *  1. `EVENTID` (and `MONITORID`) replaced;
  *  2. hook result 1 (the hook said "nothing found"): `objdetect` and `objdetect_xxx` → `snapshot`,
  *     there is no objdetect image to show;
- *  3. no hook for this phase, or hooks off: only the suffixed `objdetect_xxx` → `snapshot` (no
- *     animation was made); a plain `objdetect` stays;
- *  4. BESTMATCH → `alarm` or `snapshot` by the frame the hook matched; `[x]` or none leaves it;
+ *  3. no start hook, or hooks off: only the suffixed `objdetect_xxx` → `snapshot` (no animation
+ *     was made; an end without its own hook still shows the one its start made); a plain
+ *     `objdetect` stays;
+ *  4. BESTMATCH → `alarm` or `snapshot` by the frame the hook matched (its `[a]`/`[s]` prefix, in
+ *     the cause too when the end carries the start's text); `[x]` or none leaves it;
  *  5. `&username=` as written and `&password=` URI-escaped, when set.
  * `_xxx` is three characters, as zmES's `objdetect(_...)`.
  */
@@ -42,7 +50,7 @@ export function pictureUrl (alarm: PictureAlarm, settings: PictureSettings): str
   if (!settings.include || settings.url === undefined || settings.url === '') return undefined
   let url = settings.url.replaceAll('EVENTID', alarm.eventId).replaceAll('MONITORID', alarm.monitorId)
   if (alarm.hookResult === 1) url = url.replace(/objdetect(?:_.{3})?/g, 'snapshot')
-  if (!alarm.hookConfigured) url = url.replace(/objdetect_.{3}/g, 'snapshot')
+  if (!settings.startHook) url = url.replace(/objdetect_.{3}/g, 'snapshot')
   if (alarm.frameType === 'alarm') url = url.replaceAll('BESTMATCH', 'alarm')
   else if (alarm.frameType === 'snapshot') url = url.replaceAll('BESTMATCH', 'snapshot')
   if (settings.username !== undefined && settings.username !== '') url += `&username=${settings.username}`

@@ -4,8 +4,8 @@ import { displayCause, maskPassword, pictureUrl, type PictureAlarm, type Picture
 
 /* The picture link of spec §10.6, rule by rule, and what log lines show of it. */
 
-const ALARM: PictureAlarm = { eventId: '1234', monitorId: '3', hookResult: 0, hookConfigured: true, frameType: null }
-const ON: PictureSettings = { include: true, url: undefined, username: undefined, password: undefined }
+const ALARM: PictureAlarm = { eventId: '1234', monitorId: '3', hookResult: 0, frameType: null }
+const ON: PictureSettings = { include: true, url: undefined, username: undefined, password: undefined, startHook: true }
 
 function url (template: string, alarm: Partial<PictureAlarm> = {}, settings: Partial<PictureSettings> = {}): string | undefined {
   return pictureUrl({ ...ALARM, ...alarm }, { ...ON, url: template, ...settings })
@@ -18,22 +18,23 @@ describe('pictureUrl', () => {
     assert.equal(url(''), undefined)
   })
 
-  const table: Array<[string, string, Partial<PictureAlarm>, string]> = [
+  const table: Array<[string, string, Partial<PictureAlarm>, string, Partial<PictureSettings>?]> = [
     ['1: EVENTID is replaced, every time it occurs', 'https://p/?eid=EVENTID&x=EVENTID', {}, 'https://p/?eid=1234&x=1234'],
     ['1: Herald also replaces MONITORID', 'https://p/?mid=MONITORID&eid=EVENTID', {}, 'https://p/?mid=3&eid=1234'],
     ['2: hook result 1 turns objdetect into snapshot', 'https://p/?fid=objdetect&w=600', { hookResult: 1 }, 'https://p/?fid=snapshot&w=600'],
     ['2: hook result 1 turns objdetect_mp4 and objdetect_gif into snapshot', 'https://p/?fid=objdetect_mp4&b=objdetect_gif', { hookResult: 1 }, 'https://p/?fid=snapshot&b=snapshot'],
     ['2: any other result leaves objdetect', 'https://p/?fid=objdetect', { hookResult: 2 }, 'https://p/?fid=objdetect'],
-    ['3: no hook (or hooks off): objdetect_xxx becomes snapshot', 'https://p/?fid=objdetect_gif', { hookConfigured: false }, 'https://p/?fid=snapshot'],
-    ['3: no hook: a plain objdetect stays', 'https://p/?fid=objdetect&w=1', { hookConfigured: false }, 'https://p/?fid=objdetect&w=1'],
-    ['3: the suffix is three characters, as zmES\'s objdetect_...', 'https://p/?fid=objdetect_webm', { hookConfigured: false }, 'https://p/?fid=snapshotm'],
+    ['3: no start hook (or hooks off): objdetect_xxx becomes snapshot', 'https://p/?fid=objdetect_gif', {}, 'https://p/?fid=snapshot', { startHook: false }],
+    ['3: with a start hook, objdetect_xxx stays, for the end of the event too', 'https://p/?fid=objdetect_gif', {}, 'https://p/?fid=objdetect_gif', { startHook: true }],
+    ['3: no start hook: a plain objdetect stays', 'https://p/?fid=objdetect&w=1', {}, 'https://p/?fid=objdetect&w=1', { startHook: false }],
+    ['3: the suffix is three characters, as zmES\'s objdetect_...', 'https://p/?fid=objdetect_webm', {}, 'https://p/?fid=snapshotm', { startHook: false }],
     ['4: BESTMATCH of an alarm-frame match becomes alarm', 'https://p/?fid=BESTMATCH', { frameType: 'alarm' }, 'https://p/?fid=alarm'],
     ['4: BESTMATCH of a snapshot match becomes snapshot', 'https://p/?fid=BESTMATCH', { frameType: 'snapshot' }, 'https://p/?fid=snapshot'],
     ['4: [x] leaves BESTMATCH as written', 'https://p/?fid=BESTMATCH', { frameType: 'other' }, 'https://p/?fid=BESTMATCH'],
     ['4: no frame type leaves BESTMATCH as written', 'https://p/?fid=BESTMATCH', { frameType: null }, 'https://p/?fid=BESTMATCH']
   ]
-  for (const [rule, template, alarm, expected] of table) {
-    test(`§10.6 step ${rule}`, () => assert.equal(url(template, alarm), expected))
+  for (const [rule, template, alarm, expected, settings] of table) {
+    test(`§10.6 step ${rule}`, () => assert.equal(url(template, alarm, settings), expected))
   }
 
   test('§10.6 step 5: &username= as written, &password= URI-escaped like Perl\'s uri_escape', () => {

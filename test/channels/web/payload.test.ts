@@ -10,7 +10,7 @@ import { normalizeEvent } from '../../../src/events/normalize.js'
 
 /* The alarm payload and the per-connection filter as plain values: no server, no sockets. */
 
-const NO_PICTURE: PictureOptions = { include: false, url: undefined, username: undefined, password: undefined }
+const NO_PICTURE: PictureOptions = { include: false, url: undefined, username: undefined, password: undefined, startHook: false }
 
 function stored (data: Record<string, unknown>): HeraldEvent {
   const r = normalizeEvent({ type: 'alarm', ...data })
