@@ -77,6 +77,13 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const options = values.config !== undefined ? { file: values.config } : {}
+  // Words a command does not take are a mistake to point out, not to ignore (exit 2).
+  const takes = command === 'check-config' ? 1 : 0
+  const extra = positionals[1 + takes]
+  if (extra !== undefined && ['version', 'check-config', 'serve'].includes(command)) return usageError(`unexpected argument "${extra}"`, HELP)
+  if (command === 'check-config' && positionals[1] !== undefined && values.config !== undefined) {
+    return usageError('give the settings file once: as FILE or as --config FILE', HELP)
+  }
   switch (command) {
     case 'version':
       process.stdout.write(`${HERALD_VERSION}\n`)

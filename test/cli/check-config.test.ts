@@ -49,3 +49,20 @@ describe('herald check-config and durations', () => {
     assert.match(r.stdout, /\[webhooks\] max_retry_delay \(herald\.ini:2\): must be a number greater than 0 and at most 86400, got "3000000"/)
   })
 })
+
+describe('herald refuses words its commands do not take (exit 2)', () => {
+  /* [args, what stderr must say] */
+  const CASES: Array<[string[], RegExp]> = [
+    [['serve', 'junk'], /unexpected argument "junk"/],
+    [['version', 'extra'], /unexpected argument "extra"/],
+    [['check-config', 'a.ini', 'b.ini'], /unexpected argument "b\.ini"/],
+    [['check-config', 'a.ini', '--config', 'b.ini'], /give the settings file once/]
+  ]
+  for (const [args, message] of CASES) {
+    it(`herald ${args.join(' ')}`, async () => {
+      const r = await herald(args, { HERALD_HTTP_PORT: '0', HERALD_HTTP_ADDRESS: '127.0.0.1' })
+      assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`)
+      assert.match(r.stderr, message)
+    })
+  }
+})
