@@ -5,7 +5,7 @@ import { HERALD_VERSION } from '../version.js'
 
 /** `/healthz` (no auth: load balancers and systemd call it) and `/metrics` (Prometheus). */
 export async function operationRoutes (app: FastifyInstance, o: { store: Store, metrics: Registry, startedAt: number }): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness and store health' } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness and store health', security: [] } }, async (_request, reply) => {
     try {
       await o.store.getSetting('health')
       return { status: 'ok', version: HERALD_VERSION, uptime_s: Math.round((Date.now() - o.startedAt) / 1000) }
@@ -13,7 +13,7 @@ export async function operationRoutes (app: FastifyInstance, o: { store: Store, 
       return reply.code(503).send({ status: 'error', version: HERALD_VERSION, store: (err as Error).message })
     }
   })
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_request, reply) => {
     const body = await o.metrics.metrics()
     return reply.type(o.metrics.contentType).send(body)
   })

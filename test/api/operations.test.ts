@@ -108,6 +108,10 @@ describe('operations', () => {
     }
     assert.ok(res.body.paths['/hooks/'].post !== undefined)
     assert.ok(res.body.paths['/api/v1/events'].post !== undefined)
+    // Served without a token, and documented so; everything else needs one.
+    assert.deepEqual(res.body.paths['/healthz'].get.security, [])
+    assert.deepEqual(res.body.paths['/metrics'].get.security, [])
+    assert.deepEqual(res.body.security, [{ token: [] }])
   })
 
   test('GET /docs serves the interactive API page', async () => {
