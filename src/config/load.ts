@@ -26,6 +26,8 @@ export interface LoadedSettings {
   secrets: IniDocument | undefined
   /** Things worth logging that do not stop Herald (duplicate keys, undefined templates, …). */
   warnings: string[]
+  /** Herald's keys set by the environment (`section.key`): they outrank the file's line. */
+  fromEnvironment?: ReadonlySet<string>
 }
 
 const ENV_PREFIX = 'HERALD_'
@@ -83,7 +85,8 @@ export function loadSettings (options: LoadOptions = {}): LoadedSettings {
   }
   if (problems.length > 0) throw new ConfigError(problems)
 
-  return { config: deepFreeze(config as unknown as HeraldConfig), file, ini, secrets, warnings }
+  const fromEnvironment = new Set([...sources].filter(([, source]) => source.field.startsWith('env ')).map(([path]) => path))
+  return { config: deepFreeze(config as unknown as HeraldConfig), file, ini, secrets, warnings, fromEnvironment }
 }
 
 function readText (file: string): string | NodeJS.ErrnoException {

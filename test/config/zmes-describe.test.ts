@@ -92,6 +92,15 @@ describe('describeEffective', () => {
     assert.match(lineOf(text, 'auth', 'timeout'), /= 20 +\(default: the value given is rejected, see below\)$/)
   })
 
+  it('credits the environment for what HERALD_<SECTION>_<KEY> set, even where the file has a line for it', async () => {
+    const { loadSettings } = await import('../../src/config/load.js')
+    const file = loadText('[http]\nport = 18560\n[network]\nport = 9001\n').file as string
+    const text = checkConfig(loadSettings({ file, env: { HERALD_HTTP_PORT: '18562', HERALD_HTTP_ADDRESS: '0.0.0.0', HERALD_NETWORK_PORT: '18563' } }))
+    assert.match(lineOf(text, 'http', 'port'), /= 18562 +\(environment\)$/)
+    assert.match(lineOf(text, 'http', 'address'), /= 0\.0\.0\.0 +\(environment\)$/, 'a default value given by the environment is the environment\'s')
+    assert.match(lineOf(text, 'network', 'port'), /= 18563 +\(environment\)$/)
+  })
+
   it('labels the default that replaces a rejected value of an ignored option', () => {
     const text = checkConfig(loadText('[general]\nrestart_interval = soon\n'))
     assert.match(lineOf(text, 'general', 'restart_interval'), /= 7200 +\(default: the value given is rejected, see below; ignored\)$/)

@@ -49,9 +49,11 @@ export function describeEffective (
   for (const [section, values] of Object.entries(herald)) {
     const rows = Object.entries(values).map(([key, value]): Row => {
       const entry = ini?.sections.get(section)?.get(key)
-      const origin = entry !== undefined
-        ? place(ini, entry.line) + secretName(entry.value)
-        : Object.is(value, heraldDefaults[section]?.[key]) ? 'default' : 'environment'
+      const origin = settings.fromEnvironment?.has(`${section}.${key}`) === true
+        ? 'environment'
+        : entry !== undefined
+          ? place(ini, entry.line) + secretName(entry.value)
+          : Object.is(value, heraldDefaults[section]?.[key]) ? 'default' : 'environment'
       return { key, value: show(value, isMasked(key, entry?.value)), origin }
     })
     out.push(...block(section, rows))
@@ -72,7 +74,8 @@ export function describeEffective (
         ? 'default: the value given is rejected, see below'
         : overridden.has(`${section}.${key}`)
           ? 'escontrol override'
-          : entry !== undefined ? place(ini, entry.line) : 'default'
+          // Line 0: put in by HERALD_<SECTION>_<KEY>, which outranks the file.
+          : entry !== undefined ? (entry.line === 0 ? 'environment' : place(ini, entry.line)) : 'default'
       const ignoredNote = optionStatus(section, key)?.status === 'ignored' ? '; ignored' : ''
       const secret = rejected ? '' : secretName(entry?.value)
       return { key, value: show(value, isMasked(key, entry?.value)), origin: origin + secret + ignoredNote }
