@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js'
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../errors.js'
 import { laneOf } from '../delivery/contract.js'
 import {
+  MASK,
   MAX_TARGETS,
   MAX_URL_LENGTH,
   TARGETS_CHANNEL,
@@ -92,6 +93,9 @@ function parseInput (body: unknown, current: Target | undefined): ParsedInput {
     else if (url.length > MAX_URL_LENGTH) problems.push({ field: 'url', message: `must be at most ${MAX_URL_LENGTH} characters` })
     else if (current?.service !== undefined && url === current.service.masked) {
       // The masked URL of a GET sent back: keep the URL.
+    } else if (url.includes(MASK)) {
+      // An edited copy of the masked URL would store **** as the password.
+      problems.push({ field: 'url', message: `still holds ${MASK} where a secret was masked: give the whole URL with its secrets, or send the masked URL unchanged to keep the stored one` })
     } else {
       const parsed = parseTargetUrl(url)
       if (parsed.ok) {

@@ -17,6 +17,6 @@ export {
 } from './target-registry.js'
 export { readConfiguredTargets, TARGETS_SECTION } from './ini-targets.js'
 export { parseTargetUrl, TARGET_SCHEMES, type ParsedTargetUrl } from './target-url.js'
-export { MAX_URL_LENGTH } from './apprise-url.js'
+export { MASK, MAX_URL_LENGTH } from './apprise-url.js'
 export { SERVICES, type ServiceName, type ServiceTarget } from './service.js'
 export { renderTargetMessage, type TargetMessage } from './target-message.js'

@@ -148,6 +148,17 @@ describe('/api/v1/targets', () => {
     assert.deepEqual(api.lanes.calls, ['wake targets:phone'])
   })
 
+  it('PATCH with an edited copy of the masked URL is refused naming url: it would store **** as the password', async () => {
+    const url = 'mailto://alarms%40example.com:s3cret@127.0.0.1:2525?to=me@example.com'
+    await call(api, 'POST', '/api/v1/targets', { name: 'mail', url })
+    const masked = (await call(api, 'GET', '/api/v1/targets/mail')).body.url as string
+    assert.ok(masked.includes('****'))
+    const res = await call(api, 'PATCH', '/api/v1/targets/mail', { url: masked.replace('2525', '2526') })
+    assert.equal(res.status, 400)
+    assert.deepEqual(res.body.fields.map((f: { field: string }) => f.field), ['url'])
+    assert.equal(api.registry.get('mail')?.url, url)
+  })
+
   it('PATCH with a new URL or switching a target back on retries its queue now and clears why it was off', async () => {
     await call(api, 'POST', '/api/v1/targets', { name: 'team', url: 'discord://1/tok' })
     assert.equal(await api.registry.disable('team', 'Discord says the webhook does not exist (Unknown Webhook)', 5), true)
