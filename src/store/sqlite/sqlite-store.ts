@@ -308,6 +308,8 @@ export class SqliteStore implements Store {
   #flushTimer: NodeJS.Timeout | undefined
   readonly #onBackgroundError: (err: Error) => void
   readonly #writeLanded: () => void
+  /** Writes a first try's message id on its members (with the landed outcomes waiting): see claim. */
+  readonly #pinTx: (messageId: string, lane: string, first: number, last: number) => void
   /** Also returns what to add to #ahead, applied only once the transaction has committed. */
   readonly #ingestTx: (events: readonly IncomingEvent[], route: (e: IncomingEvent) => readonly Route[], now: number) => { results: IngestResult[], ahead: Array<[string, AheadItem]> }
   readonly #checkpointer: WalCheckpointer | undefined
@@ -345,6 +347,10 @@ export class SqliteStore implements Store {
       }
     }
     this.#writeLanded = this.#db.transaction(writeLanded)
+    this.#pinTx = this.#db.transaction((messageId: string, lane: string, first: number, last: number) => {
+      writeLanded()
+      this.#stmt.pin.run(messageId, lane, first, last)
+    })
     this.#ingestTx = this.#db.transaction((events, route, now) => {
       // Delivered outcomes waiting in memory ride along: one commit for both.
       writeLanded()
@@ -386,6 +392,7 @@ export class SqliteStore implements Store {
       // count, which a first attempt no longer writes at claim time.
       delivered: db.prepare(`UPDATE deliveries SET state = 'delivered', message_id = ?, attempts = ?, delivered_at = ?, updated_at = ?, last_status_code = ?,
         last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending')`),
+      pin: db.prepare(`UPDATE deliveries SET message_id = ? WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending') AND message_id IS NULL`),
       retry: db.prepare(`UPDATE deliveries SET state = 'pending', message_id = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_status_code = ?,
         last_error = ?, latency_ms = ?, locked_at = NULL WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending')`),
       failed: db.prepare(`UPDATE deliveries SET state = 'failed', message_id = ?, attempts = ?, updated_at = ?, last_status_code = ?, last_error = ?,
@@ -512,11 +519,13 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Claims without writing. The head run is only read; its message id is derived from its head
-   * delivery (a retried batch keeps the id stored by its last outcome), so a crash mid-attempt
-   * recomputes the same batch under the same id as long as batch_size and the queue are
-   * unchanged. The one write per attempt is the outcome (markDelivered / scheduleRetry /
-   * markFailed), which also records message_id and attempts. Claim used to be a write
+   * Claims, writing only the message id of a first try that may hold several items. The head run
+   * is read; its message id is derived from its head delivery (a retried batch keeps the id
+   * stored by its last outcome). At batch_size 1 a crash mid-attempt recomputes the same batch
+   * under the same id, so nothing is written; above 1 the queue may grow behind the batch, so its
+   * id goes on its rows first (#pinTx) and it comes back as a retry does. The other write per
+   * attempt is the outcome (markDelivered / scheduleRetry / markFailed), which also records
+   * message_id and attempts. Claim used to be a write
    * transaction of its own: store-ops, file WAL, claim+markDelivered 296 → 180 µs/event at batch 1,
    * 44 → 24 µs/event at batch 100 (same machine, back to back).
    * "In flight" is kept in memory: the engine sends at most `maxInFlight` batches per lane at a
@@ -543,6 +552,15 @@ export class SqliteStore implements Store {
       last: batch.items.at(-1)?.deliveryId ?? 0,
       attempt: batch.attempt,
       count: batch.items.length
+    }
+    if (limit > 1 && batch.attempt === 1) {
+      // A batch that may hold more than one item is written down before it goes out: after a
+      // crash the queue behind it may have grown, and rebuilt from the queue the batch would take
+      // more members and another webhook-id, which a receiver de-duplicating by id would process
+      // twice. With its id on its rows it comes back as it went (the retry path of #claimStored).
+      // One item per batch needs no write: rebuilt, it is the same item under the same id.
+      this.#pinTx(flight.messageId, lane, flight.first, flight.last)
+      if (this.#landed.length > 0) this.#forgetLanded()
     }
     if (flying === undefined) this.#flights.set(lane, [flight])
     else flying.push(flight)
