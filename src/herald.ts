@@ -158,19 +158,18 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     }
   }
   const web = initial === undefined ? undefined : createEventServer(initial, readZmes, restart, store, clock, zmesLog, deps, registry, control)
-  const channels = new Map<string, Channel>([
-    [WEBHOOK_CHANNEL, new WebhookChannel({
-      directory,
-      catalog,
-      dispatcher: agent,
-      clock,
-      timeoutMs: config.webhooks.timeout * 1000,
-      verboseDefault: config.webhooks.verbose_webhooks,
-      publicBaseUrl: config.http.public_base_url,
-      userAgent: config.webhooks.user_agent,
-      maxInFlight: config.webhooks.max_in_flight
-    })]
-  ])
+  // No shared dispatcher: each webhook gets its own connection pool (see WebhookChannel).
+  const webhooks = new WebhookChannel({
+    directory,
+    catalog,
+    clock,
+    timeoutMs: config.webhooks.timeout * 1000,
+    verboseDefault: config.webhooks.verbose_webhooks,
+    publicBaseUrl: config.http.public_base_url,
+    userAgent: config.webhooks.user_agent,
+    maxInFlight: config.webhooks.max_in_flight
+  })
+  const channels = new Map<string, Channel>([[WEBHOOK_CHANNEL, webhooks]])
   if (web !== undefined) channels.set(WEB_CHANNEL, web.channel)
 
   // What the zmES settings say now: the event server keeps them, as escontrol edit, reset and
@@ -304,6 +303,7 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     // (its alarm is decided again after the restart).
     await hooks.close()
     await engine.close()
+    await webhooks.close()
     await mqtt.close()
     await targetRegistry.close()
     await agent.close()

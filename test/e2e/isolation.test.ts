@@ -46,6 +46,31 @@ describe('a dead receiver next to a healthy one', () => {
     }
   })
 
+  test('64 requests hanging at one webhook do not hold the connections of another webhook on the same host and port', async () => {
+    const { h } = env
+    const shared = await Receiver.start()
+    shared.respond = (req, res) => {
+      if (req.url?.endsWith('/hang') === true) return // held open: a path that hangs
+      res.statusCode = 200
+      res.end('ok')
+    }
+    try {
+      await createHook(h, { url: `${shared.url}/hang`, send_attempts: 0, max_in_flight: 64 })
+      await createHook(h, { url: `${shared.url}/ok` })
+      const started = Date.now()
+      await ingest(h, Array.from({ length: 70 }, (_, i) => face(`p${i + 1}`)))
+      const okItems = async (): Promise<number> => shared.requests.filter((r) => r.url.endsWith('/ok')).length
+      while (await okItems() < 70) {
+        // Sharing one pool of 64 connections, the healthy webhook waited for the hanging ones' 3 s timeout.
+        assert.ok(Date.now() - started < 2500, `the healthy webhook got ${await okItems()} of 70 in ${Date.now() - started} ms`)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      assert.ok(shared.requests.filter((r) => r.url.endsWith('/hang')).length >= 64, 'the hanging webhook had its window full')
+    } finally {
+      await shared.stop()
+    }
+  })
+
   test('a receiver refusing connections, retried forever, does not delay another webhook', async () => {
     const { h, clock } = env
     const dead = await Receiver.start()
