@@ -125,8 +125,10 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   // obeyed after a restart exactly as the same value written in the file would be.
   const zmesLog = logger.child({ component: 'event-server' })
   let zmesSettings = deps.settings
-  const readZmes = (overrides: ReadonlyMap<string, string>): ZmesReadout =>
-    readEffectiveZmes(deps.zmes ?? ZMES_DEFAULTS, zmesSettings, overrides)
+  const readWith = (settings: LoadedSettings | undefined) => (overrides: ReadonlyMap<string, string>): ZmesReadout =>
+    readEffectiveZmes(deps.zmes ?? ZMES_DEFAULTS, settings, overrides)
+  // Always the settings file as last read (escontrol `restart` reads it again).
+  const readZmes = (overrides: ReadonlyMap<string, string>): ZmesReadout => readWith(zmesSettings)(overrides)
   const initial = deps.zmes === undefined ? undefined : settledReadout(readZmes, control.overrides(), zmesLog)
   const zmesStart = initial?.config ?? ZMES_DEFAULTS
   const tokensLog = logger.child({ component: 'tokens' })
@@ -141,8 +143,7 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   const restart = async (): Promise<void> => {
     if (web === undefined) return
     const next = zmesSettings?.file !== undefined ? loadSettings({ file: zmesSettings.file }) : zmesSettings
-    const readNext = (overrides: ReadonlyMap<string, string>): ZmesReadout => readEffectiveZmes(deps.zmes ?? ZMES_DEFAULTS, next, overrides)
-    const readout = settledReadout(readNext, control.overrides(), zmesLog)
+    const readout = settledReadout(readWith(next), control.overrides(), zmesLog)
     if (readout.problems.length > 0) throw new ConfigError([...readout.problems])
     const config = readout.config
     const limits = hookLimits(config)

@@ -89,8 +89,7 @@ export function renderAlarm (alarm: AlarmView, picture: PictureSettings, keepFra
   const url = pictureUrl(alarm, picture)
   if (url !== undefined) item.Picture = url
   // zmES sends the flag as the string "true", and zmNinja compares it with that string.
-  if (supplementary) return JSON.stringify({ event: 'alarm', type: '', status: 'Success', supplementary: 'true', events: [item] })
-  return JSON.stringify({ event: 'alarm', type: '', status: 'Success', events: [item] })
+  return JSON.stringify({ event: 'alarm', type: '', status: 'Success', ...(supplementary ? { supplementary: 'true' } : {}), events: [item] })
 }
 
 function isId (value: unknown): value is string | number {

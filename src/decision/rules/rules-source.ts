@@ -35,6 +35,14 @@ export interface RulesSourceOptions {
   readonly configKeys?: { readonly file: string, readonly timeZone: string }
 }
 
+/** What #load read: `valid` false for stored rules this Herald refuses (kept as text, not applied). */
+interface LoadedRules {
+  readonly rules: CompiledRules
+  readonly text: string | undefined
+  readonly signature: string
+  readonly valid: boolean
+}
+
 /** Where the rules are read from and the zone their times are in: `[customize] es_rules` and `timezone`. */
 export interface RulesLocation {
   /** undefined: the store. */
@@ -127,12 +135,7 @@ export class RulesSource {
       this.#stopWatching()
       this.#generation++
       this.#file = next.file
-      this.#signature = loaded.signature
-      this.#swap(loaded.rules, loaded.text)
-      const where = next.file ?? 'stored rules'
-      if (loaded.text === undefined) this.#logger.warn({ file: next.file }, `rules: ${where} does not exist: no rules, every event is allowed`)
-      else this.#announce('loaded', loaded.rules, where)
-      if (next.file !== undefined && this.#options.watch !== false) this.#watch(next.file)
+      this.#use(loaded)
     }
   }
 
@@ -218,8 +221,12 @@ export class RulesSource {
     this.#debounce = undefined
   }
 
-  /** The rules of `file` (or of the store), checked as at start, for prepareSwitch. */
-  async #load (file: string | undefined): Promise<{ rules: CompiledRules, text: string | undefined, signature: string }> {
+  /**
+   * The rules of `file` (or of the store), checked: at start and for prepareSwitch. An invalid
+   * file throws (running without the mutes someone wrote is worse than not running); invalid
+   * stored rules were valid when saved, so a stricter Herald runs without them and the API can fix them.
+   */
+  async #load (file: string | undefined): Promise<LoadedRules> {
     if (file === undefined && this.#store === undefined) throw new TypeError('RulesSource needs a file or a store')
     const where = file ?? 'stored rules'
     let read: { text: string | undefined, signature: string }
@@ -230,40 +237,27 @@ export class RulesSource {
     } catch (error) {
       throw new ConfigError([{ field: this.#configKeys.file, message: `cannot read ${where}: ${toError(error).message}` }])
     }
-    if (read.text === undefined) return { rules: NO_RULES, text: undefined, signature: read.signature }
+    if (read.text === undefined) return { rules: NO_RULES, text: undefined, signature: read.signature, valid: true }
     const result = parseRules(read.text, where)
-    if (result.ok) return { rules: result.rules, text: read.text, signature: read.signature }
+    if (result.ok) return { rules: result.rules, text: read.text, signature: read.signature, valid: true }
     if (file !== undefined) throw new ConfigError([{ field: this.#configKeys.file, message: result.message }])
-    // As at start: stored rules that this Herald refuses must not stop it, the API can fix them.
     this.#logger.error(`rules: the stored rules are invalid, running without rules until they are replaced: ${result.message}`)
-    return { rules: NO_RULES, text: read.text, signature: '' }
+    return { rules: NO_RULES, text: read.text, signature: '', valid: false }
+  }
+
+  /** Makes what #load read the rules, says so, and watches the file. */
+  #use (loaded: LoadedRules): void {
+    const where = this.#file ?? 'stored rules'
+    this.#signature = loaded.signature
+    this.#swap(loaded.rules, loaded.text)
+    if (loaded.text === undefined) {
+      if (this.#file !== undefined) this.#logger.warn({ file: this.#file }, `rules: ${where} does not exist: no rules, every event is allowed`)
+    } else if (loaded.valid) this.#announce('loaded', loaded.rules, where)
+    if (this.#file !== undefined && this.#options.watch !== false) this.#watch(this.#file)
   }
 
   async #start (): Promise<void> {
-    const where = this.file ?? 'stored rules'
-    let text: string | undefined
-    try {
-      text = await this.#read()
-    } catch (error) {
-      throw new ConfigError([{ field: this.#configKeys.file, message: `cannot read ${where}: ${toError(error).message}` }])
-    }
-    if (text === undefined) {
-      if (this.file !== undefined) this.#logger.warn({ file: this.file }, `rules: ${this.file} does not exist: no rules, every event is allowed`)
-    } else {
-      const result = parseRules(text, where)
-      if (result.ok) {
-        this.#swap(result.rules, text)
-        this.#announce('loaded', result.rules, where)
-      } else if (this.file !== undefined) {
-        // Refuse to start: running without the mutes someone wrote is worse than not running.
-        throw new ConfigError([{ field: this.#configKeys.file, message: result.message }])
-      } else {
-        // Stored rules were valid when saved; a stricter Herald must still start so the API can fix them.
-        this.#text = text
-        this.#logger.error(`rules: the stored rules are invalid, running without rules until they are replaced: ${result.message}`)
-      }
-    }
-    if (this.file !== undefined && this.#options.watch !== false) this.#watch(this.file)
+    this.#use(await this.#load(this.#file))
   }
 
   /** The rules text, or undefined when there is none. Records the file's signature first, so the poll does not re-trigger. */
