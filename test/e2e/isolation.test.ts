@@ -14,8 +14,9 @@ import {
 const never = (): void => { /* hold the request open: the receiver hangs */ }
 
 describe('a dead receiver next to a healthy one', () => {
-  // A long timeout: no test waits for it (stopping the dead receiver ends its request).
-  const env = useHerald({ webhooks: { timeout: 3 } })
+  // A long timeout: no test waits for it (stopping the dead receiver ends its request), and the
+  // bounds below, well under it, leave a slow runner room.
+  const env = useHerald({ webhooks: { timeout: 10 } })
 
   test('a receiver that never answers does not delay another webhook: all healthy deliveries finish while the dead one is on its first attempt', async () => {
     const { h } = env
@@ -38,7 +39,7 @@ describe('a dead receiver next to a healthy one', () => {
       assert.equal(dead.requests.length, 1, 'the dead receiver is still holding the first request')
       assert.equal(deadLog[0]?.status, 'sending')
       assert.ok(deadLog.every((d) => d.status !== 'delivered'))
-      assert.ok(elapsed < 3000, `healthy deliveries took ${elapsed} ms, less than the dead one's timeout`)
+      assert.ok(elapsed < 8000, `healthy deliveries took ${elapsed} ms, less than the dead one's timeout`)
       await waitForDeliveries(h, okHook.id, 'healthy log complete', (ds) => ds.length === 20 && ds.every((d) => d.status === 'delivered'))
     } finally {
       await dead.stop()
@@ -61,8 +62,8 @@ describe('a dead receiver next to a healthy one', () => {
       await ingest(h, Array.from({ length: 70 }, (_, i) => face(`p${i + 1}`)))
       const okItems = async (): Promise<number> => shared.requests.filter((r) => r.url.endsWith('/ok')).length
       while (await okItems() < 70) {
-        // Sharing one pool of 64 connections, the healthy webhook waited for the hanging ones' 3 s timeout.
-        assert.ok(Date.now() - started < 2500, `the healthy webhook got ${await okItems()} of 70 in ${Date.now() - started} ms`)
+        // Sharing one pool of 64 connections, the healthy webhook waited for the hanging ones' 10 s timeout.
+        assert.ok(Date.now() - started < 8000, `the healthy webhook got ${await okItems()} of 70 in ${Date.now() - started} ms`)
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
       assert.ok(shared.requests.filter((r) => r.url.endsWith('/hang')).length >= 64, 'the hanging webhook had its window full')
