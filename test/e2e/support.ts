@@ -115,7 +115,7 @@ export async function deliveries (h: TestHerald, hookId: number): Promise<Delive
 }
 
 /** Polls until `check` holds; fails with `what` after timeoutMs of real time. */
-export async function waitFor (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+export async function waitFor (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -123,7 +123,7 @@ export async function waitFor (what: string, check: () => boolean | Promise<bool
   }
 }
 
-export async function waitForDeliveries (h: TestHerald, hookId: number, what: string, check: (ds: Delivery[]) => boolean, timeoutMs = 5000): Promise<Delivery[]> {
+export async function waitForDeliveries (h: TestHerald, hookId: number, what: string, check: (ds: Delivery[]) => boolean, timeoutMs = 10_000): Promise<Delivery[]> {
   let last: Delivery[] = []
   await waitFor(what, async () => check(last = await deliveries(h, hookId)), timeoutMs).catch((err: Error) => {
     throw new Error(`${err.message}; deliveries: ${JSON.stringify(last.map((d) => [d.event.id, d.status, d.attempts]))}`)

@@ -127,7 +127,7 @@ export class FcmFake {
   }
 
   /** Resolves once `check()` holds, re-checked after every request (rejects after timeoutMs). */
-  async waitFor (check: () => boolean, timeoutMs = 5000, what = 'the fake to receive the expected requests'): Promise<void> {
+  async waitFor (check: () => boolean, timeoutMs = 10_000, what = 'the fake to receive the expected requests'): Promise<void> {
     if (check()) return
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -57,7 +57,7 @@ export class Receiver {
   }
 
   /** Resolves once at least `count` requests have arrived (or rejects after timeoutMs). */
-  async waitForRequests (count: number, timeoutMs = 5000): Promise<void> {
+  async waitForRequests (count: number, timeoutMs = 10_000): Promise<void> {
     if (this.requests.length >= count) return
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} requests (got ${this.requests.length})`)), timeoutMs)
@@ -66,7 +66,7 @@ export class Receiver {
   }
 
   /** Resolves once at least `count` items (across batches) have arrived. */
-  async waitForItems (count: number, timeoutMs = 5000): Promise<void> {
+  async waitForItems (count: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (this.items().length < count) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} items (got ${this.items().length})`)

@@ -161,7 +161,7 @@ export async function startRig (options: RigOptions): Promise<Rig> {
 }
 
 /** Polls (real time, a few ms apart) until `check()` holds. */
-export async function until (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+export async function until (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

@@ -146,7 +146,7 @@ export class Subscriber {
   }
 
   /** Resolves once `n` messages (in all) have arrived; rejects after `ms`. */
-  async waitFor (n: number, ms = 3000): Promise<Received[]> {
+  async waitFor (n: number, ms = 10_000): Promise<Received[]> {
     const deadline = Date.now() + ms
     while (this.messages.length < n) {
       const left = deadline - Date.now()
@@ -257,7 +257,7 @@ export async function startRig (options: RigOptions): Promise<Rig> {
       rig.engine.enqueued(results)
       return results
     },
-    async connected (ms = 3000) {
+    async connected (ms = 10_000) {
       const deadline = Date.now() + ms
       while (!rig.channel.connected()) {
         if (Date.now() > deadline) throw new Error('the MQTT channel did not connect')
@@ -290,7 +290,7 @@ export async function sleep (ms: number): Promise<void> {
 }
 
 /** Resolves when the lane has no open deliveries left. */
-export async function drained (rig: Rig, ms = 3000): Promise<void> {
+export async function drained (rig: Rig, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms
   while (rig.engine.depth(MQTT_LANE) > 0) {
     if (Date.now() > deadline) throw new Error(`lane still has ${rig.engine.depth(MQTT_LANE)} open deliveries`)

@@ -132,7 +132,7 @@ export class Harness {
   }
 
   /** Waits (real time, briefly) until the condition holds: HTTP round trips on loopback take a few ms. */
-  async until (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  async until (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!(await condition())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

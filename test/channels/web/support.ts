@@ -193,7 +193,7 @@ export class Client {
   }
 
   /** The next message not yet read; fails after timeoutMs of real time. */
-  async next (timeoutMs = 3000): Promise<Json> {
+  async next (timeoutMs = 10_000): Promise<Json> {
     const deadline = Date.now() + timeoutMs
     while (this.#read >= this.received.length) {
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for a message (read ${this.#read})`)
@@ -285,7 +285,7 @@ export function pushedTo (decision: IngestResult | undefined, token: string): bo
   return decision?.routes.some((r) => r.channel === 'fcm' && r.target === token) ?? false
 }
 
-export async function waitFor (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+export async function waitFor (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

@@ -113,7 +113,7 @@ export abstract class FakeService {
   }
 
   /** Resolves once `count` requests in all have arrived. */
-  async waitForRequests (count: number, timeoutMs = 5000): Promise<void> {
+  async waitForRequests (count: number, timeoutMs = 10_000): Promise<void> {
     if (this.requests.length >= count) return
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.constructor.name}: timed out waiting for ${count} requests (got ${this.requests.length})`)), timeoutMs)

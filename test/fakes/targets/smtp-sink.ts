@@ -110,7 +110,7 @@ export class SmtpSink {
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 
-  async waitForMails (count: number, timeoutMs = 5000): Promise<void> {
+  async waitForMails (count: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (this.mails.length < count) {
       if (Date.now() > deadline) throw new Error(`SmtpSink: timed out waiting for ${count} mails (got ${this.mails.length})`)
