@@ -23,7 +23,10 @@ export class Connection {
   state: ConnectionState = 'pending'
   category: Category = 'normal'
   appversion = 'unknown'
-  /** '' until the app registers a push token on this connection (reset by every auth, as in zmES). */
+  /**
+   * '' until the app registers a push token on this connection (reset by every auth, as in zmES).
+   * Set through the event server (holdToken), which indexes connections by token.
+   */
   token = ''
   /** Start-notification throttle of a connection without a token: monitor id → ms. In memory only, as in zmES. */
   readonly lastSent = new Map<string, number>()

@@ -88,6 +88,8 @@ export class EventServer implements EscontrolHost {
   readonly #o: EventServerOptions
   readonly #wss: WebSocketServer
   readonly #connections = new Map<string, Connection>()
+  /** Push token → the connections it is registered on: a push finds its socket without a scan. */
+  readonly #byToken = new Map<string, Set<Connection>>()
   readonly #ctx: ProtocolContext
   #config: ZmesConfig
   #sslExplicit: boolean
@@ -113,6 +115,7 @@ export class EventServer implements EscontrolHost {
       tokens: options.tokens,
       logger: options.logger,
       authenticated: (conn) => this.#clearAuthTimer(conn),
+      holdToken: (conn, token) => this.#holdToken(conn, token),
       reject: (conn, reply) => this.#closeWith(conn, reply, POLICY, 'authentication failed'),
       escontrol: async (conn, msg) => await handleEscontrol(this, conn, msg)
     }
@@ -137,6 +140,34 @@ export class EventServer implements EscontrolHost {
 
   get size (): number {
     return this.#connections.size
+  }
+
+  /**
+   * The logged-in socket a token's alarms go to: the newest, as in the web channel's fan-out,
+   * since an older one is the likelier to be dead (of two opened in the same millisecond, the one
+   * that registered the token last).
+   */
+  newestHolder (token: string): Connection | undefined {
+    let found: Connection | undefined
+    for (const conn of this.#byToken.get(token) ?? []) {
+      if (conn.state !== 'valid' || conn.category !== 'normal') continue
+      if (found === undefined || conn.openedAt >= found.openedAt) found = conn
+    }
+    return found
+  }
+
+  #holdToken (conn: Connection, token: string): void {
+    if (conn.token === token) return
+    const held = this.#byToken.get(conn.token)
+    if (held !== undefined) {
+      held.delete(conn)
+      if (held.size === 0) this.#byToken.delete(conn.token)
+    }
+    conn.token = token
+    if (token === '') return
+    const holders = this.#byToken.get(token)
+    if (holders === undefined) this.#byToken.set(token, new Set([conn]))
+    else holders.add(conn)
   }
 
   /** @throws ConfigError when TLS is on and its files are missing; the listen error when the port is taken. */
@@ -208,6 +239,7 @@ export class EventServer implements EscontrolHost {
       conn.ws.terminate()
     }
     this.#connections.clear()
+    this.#byToken.clear()
     await this.#listener?.close()
     this.#listener = null
     this.#wss.close()
@@ -254,6 +286,7 @@ export class EventServer implements EscontrolHost {
       this.#clearAuthTimer(conn)
       conn.state = 'closing'
       this.#connections.delete(conn.id)
+      this.#holdToken(conn, '')
     })
     this.logger.debug({ remote, connections: this.#connections.size }, 'event server: connection opened')
   }

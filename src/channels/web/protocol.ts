@@ -18,6 +18,8 @@ export interface ProtocolContext {
   readonly logger: Logger
   /** The connection logged in: stop its auth timer. */
   authenticated (conn: Connection): void
+  /** The push token the app registered on this connection ('' for none): kept where supplement() finds it. */
+  holdToken (conn: Connection, token: string): void
   /** Sends the reply, then closes the connection (BADAUTH, ESCONTROLDISABLED). */
   reject (conn: Connection, reply: Reply): void
   escontrol (conn: Connection, message: Message): Promise<void>
@@ -102,7 +104,7 @@ async function auth (ctx: ProtocolContext, conn: Connection, msg: Message, data:
   conn.appversion = typeof data.appversion === 'string' && data.appversion !== '' ? data.appversion : 'unknown'
   conn.setFilter(listText(data.monlist) ?? '', listText(data.intlist) ?? '')
   // zmES forgets the token on every auth: the app registers it again right after.
-  conn.token = ''
+  ctx.holdToken(conn, '')
   ctx.authenticated(conn)
   conn.send(authSuccess(ctx.version))
   ctx.logger.info({ remote: conn.remote, category, appversion: conn.appversion }, 'event server: client authenticated')
@@ -158,7 +160,7 @@ async function push (ctx: ProtocolContext, conn: Connection, msg: Message, data:
     ctx.logger.info({ remote: conn.remote, problems: err.fields }, 'event server: push token refused')
     return
   }
-  conn.token = token
+  ctx.holdToken(conn, token)
   conn.setFilter(registered.monlist, registered.intlist)
 }
 

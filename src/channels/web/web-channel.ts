@@ -9,7 +9,6 @@ import type { ClaimedBatch, Route } from '../../store/store.js'
 import { renderAlarm, viewAlarm, viewDecided, type AlarmView } from './alarm-payload.js'
 import { pictureSettings } from '../picture/picture-url.js'
 import { textFrame } from './text-frame.js'
-import type { Connection } from './connection.js'
 import type { EventServer } from './event-server.js'
 import { throttled } from '../../registry/monitor-filter.js'
 
@@ -172,7 +171,7 @@ export class WebChannel implements Channel, AlarmRecipients, LiveApps {
    */
   supplement (token: string, alarm: DecidedAlarm): void {
     const { server, logger } = this.#o
-    const conn = newestHolder(server, token)
+    const conn = server.newestHolder(token)
     if (conn === undefined) return
     const config = server.config()
     const view = viewDecided(alarm)
@@ -191,15 +190,6 @@ export class WebChannel implements Channel, AlarmRecipients, LiveApps {
     }
     return !config.general.skip_monitors.includes(Number(monitorId))
   }
-}
-
-/** The socket a token's alarms go to: the newest, as in broadcast(), since an older one is likelier dead. */
-function newestHolder (server: EventServer, token: string): Connection | undefined {
-  let found: Connection | undefined
-  for (const conn of server.connections()) {
-    if (conn.token === token && conn.state === 'valid' && conn.category === 'normal') found = conn
-  }
-  return found
 }
 
 function logAlarm (logger: Logger, alarm: AlarmView, sent: number): void {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join, resolve } from 'node:path'
 import { FcmFake } from '../../fakes/fcm-fake.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
-import { ESCONTROL_PASSWORD, alarm, escontrolLogin, login, pushedTo, raiseDecided, startEventHerald, waitFor, type Client, type EventHerald, type Ini, type Json } from './support.js'
+import { ESCONTROL_PASSWORD, PASSWORD, USER, alarm, escontrolLogin, login, pushedTo, raiseDecided, startEventHerald, waitFor, type Client, type EventHerald, type Ini, type Json } from './support.js'
 
 /*
  * zmNinja on a phone: once the app registered a push token on its socket it is zmES's "FCM entry"
@@ -109,6 +109,27 @@ describe('a phone and a desktop, with the hook lists of seed §3.2.1 (success: a
     assert.equal(pushesTo(fake, 'PHONE4').length, 1)
     older.close()
     newer.close()
+  })
+
+  test('the newest socket of a token closes: the older one gets the next supplementary alarm; one that logs in again has forgotten its token', async () => {
+    const older = await phone(h, 'PHONE10')
+    const holder = (): unknown => h.herald.eventServer?.newestHolder('PHONE10')
+    const oldest = holder()
+    const newer = await phone(h, 'PHONE10')
+    assert.notEqual(holder(), oldest)
+    newer.close()
+    await waitFor('the server to see the newest socket close', () => holder() === oldest)
+    const first = nextEid()
+    await raiseDecided(h, alarm(10, first, 'start', { cause: FOUND }))
+    assert.deepEqual(await older.next(), alarmMessage(10, first, FOUND, true))
+    // zmES forgets the token on every auth: the socket is a desktop client until it registers again.
+    older.send({ event: 'auth', data: { user: USER, password: PASSWORD } })
+    assert.equal((await older.next()).status, 'Success')
+    const second = nextEid()
+    await raiseDecided(h, alarm(10, second, 'start', { cause: FOUND }))
+    assert.deepEqual(await older.drain(), [alarmMessage(10, second, FOUND, false)])
+    assert.equal(pushesTo(fake, 'PHONE10').length, 2, 'the token is still registered: the phone is pushed')
+    older.close()
   })
 })
 
