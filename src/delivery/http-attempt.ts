@@ -70,7 +70,7 @@ export async function postAttempt (
     const answer = await post.done
     return { kind: 'answer', answer }
   } catch (err) {
-    return { kind: 'failed', outcome: classifyError(toError(err), url, o.timeoutMs, timedOut) }
+    return { kind: 'failed', outcome: classifyError(toError(err), url, o.timeoutMs, timedOut, post.answeredStatus) }
   } finally {
     clearTimeout(timer)
     unlink()

@@ -54,6 +54,11 @@ export class HttpPost implements Dispatcher.DispatchHandler {
     })
   }
 
+  /** The status the receiver answered with, once its headers arrived; null before. */
+  get answeredStatus (): number | null {
+    return this.#statusCode === 0 ? null : this.#statusCode
+  }
+
   cancel (reason: Error): void {
     if (this.#settled) return
     if (this.#controller !== null) this.#controller.abort(reason)

@@ -125,14 +125,31 @@ describe('postAttempt: no answer', () => {
     }
   })
 
-  test('a body that stops halfway is a timeout too', async () => {
+  test('a body that stops halfway is a timeout too, and the attempt keeps the status it saw', async () => {
     const s = await rawServer()
     s.handle((_req, res) => {
       res.writeHead(200, { 'content-length': '100' })
       res.write('half')
     })
     try {
-      assert.equal(failure(await postAttempt(agent, s.url, '[]', HEADERS, { timeoutMs: 80 })), 'Timeout: no response within 0.08 s')
+      const attempt = await postAttempt(agent, s.url, '[]', HEADERS, { timeoutMs: 80 })
+      assert.equal(failure(attempt), 'Timeout: HTTP 200 answer not complete within 0.08 s')
+      assert.equal(attempt.kind === 'failed' ? attempt.outcome.statusCode : undefined, 200)
+    } finally {
+      await closeNow(s.server)
+    }
+  })
+
+  test('a connection dropped in the middle of the body fails the attempt, keeping the status it saw', async () => {
+    const s = await rawServer()
+    s.handle((req, res) => {
+      res.writeHead(503, { 'content-length': '100' })
+      res.write('half', () => { req.socket.destroy() })
+    })
+    try {
+      const attempt = await postAttempt(agent, s.url, '[]', HEADERS, { timeoutMs: 5000 })
+      assert.match(failure(attempt), /^HTTP 503 answer cut off \(.+\)$/)
+      assert.deepEqual(attempt.kind === 'failed' ? [attempt.outcome.kind, attempt.outcome.statusCode] : undefined, ['retry', 503])
     } finally {
       await closeNow(s.server)
     }

@@ -41,11 +41,19 @@ export function parseRetryAfter (value: string | undefined, now: number): number
 
 interface ErrorWithCode extends Error { code?: string, cause?: unknown }
 
-/** Turns a transport error into the reason a person reads in the log and the attempt log. */
-export function classifyError (err: Error, url: string, timeoutMs: number, timedOut: boolean): Outcome {
+/**
+ * Turns a transport error into the reason a person reads in the log and the attempt log.
+ * `answeredStatus`: the status line had arrived when the body was cut off (a timeout or a dropped
+ * connection halfway). The attempt still failed (the receiver may not have finished, and delivery
+ * is at least once), but the log keeps the status it saw.
+ */
+export function classifyError (err: Error, url: string, timeoutMs: number, timedOut: boolean, answeredStatus: number | null = null): Outcome {
+  if (answeredStatus !== null) {
+    const how = timedOut ? `not complete within ${timeoutMs / 1000} s` : `cut off (${describeCause(err)})`
+    return { kind: 'retry', error: `${timedOut ? 'Timeout: ' : ''}HTTP ${answeredStatus} answer ${how}`, statusCode: answeredStatus, latencyMs: null }
+  }
   if (timedOut) return { kind: 'retry', error: `Timeout: no response within ${timeoutMs / 1000} s`, statusCode: null, latencyMs: null }
-  const e = err as ErrorWithCode
-  const code = e.code ?? (e.cause instanceof Error ? (e.cause as ErrorWithCode).code : undefined)
+  const code = errorCode(err)
   let host = url
   try { host = new URL(url).host } catch { /* keep the raw url */ }
   switch (code) {
@@ -58,6 +66,16 @@ export function classifyError (err: Error, url: string, timeoutMs: number, timed
     case 'UND_ERR_SOCKET':
       return { kind: 'retry', error: `Connection to ${host} closed before the response`, statusCode: null, latencyMs: null }
     default:
-      return { kind: 'retry', error: `${code !== undefined ? `${code}: ` : ''}${e.message}`, statusCode: null, latencyMs: null }
+      return { kind: 'retry', error: describeCause(err), statusCode: null, latencyMs: null }
   }
+}
+
+function errorCode (err: Error): string | undefined {
+  const e = err as ErrorWithCode
+  return e.code ?? (e.cause instanceof Error ? (e.cause as ErrorWithCode).code : undefined)
+}
+
+function describeCause (err: Error): string {
+  const code = errorCode(err)
+  return `${code !== undefined ? `${code}: ` : ''}${err.message}`
 }
