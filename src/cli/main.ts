@@ -5,6 +5,9 @@ import { ConfigError, HeraldError, toError, type FieldProblem } from '../errors.
 import { readZmesConfig } from '../config/zmes/read-zmes.js'
 import { ignoredOptionLines } from '../config/zmes/option-status.js'
 import { describeEffective } from '../config/zmes/describe.js'
+import { readEffectiveZmes, settleOverrides } from '../config/zmes/effective.js'
+import { ZMES_DEFAULTS } from '../config/zmes/zmes-schema.js'
+import { storedOverrides } from './open-store.js'
 import { createLogger } from '../observability/logger.js'
 import { HERALD_VERSION } from '../version.js'
 import { runTokensCommand } from './tokens-command.js'
@@ -113,7 +116,13 @@ async function checkConfig (options: { file?: string }): Promise<number> {
   const ignored = [...zmes.ignored, ...ignoredOptionLines(settings, zmes.config)]
   const targets = await configuredTargets(settings)
   const problems = [...zmes.problems, ...targets.problems]
-  process.stdout.write(describeEffective(settings, zmes.config, problems, ignored, { warnings: zmes.warnings }))
+  // What `herald serve` would run with: the escontrol overrides in its store win over the file.
+  const stored = await storedOverrides(settings.config)
+  const { readout, dropped } = settleOverrides((o) => readEffectiveZmes(ZMES_DEFAULTS, settings, o), stored.overrides)
+  const applied = new Map([...stored.overrides].filter(([name]) => !dropped.some((d) => d.name === name)))
+  const warnings = [...zmes.warnings, ...dropped.map((d) => `${d.problem.field}: ${d.problem.message}; the stored escontrol override ${d.name} is not applied`)]
+  process.stdout.write(describeEffective(settings, readout.config, problems, ignored, { warnings, overrides: applied }))
+  process.stdout.write(`\nescontrol overrides (${stored.file}): ${stored.note ?? (applied.size === 0 ? 'none' : `${applied.size} applied, marked "escontrol override" above`)}\n`)
   if (targets.lines.length > 0) process.stdout.write(`\nPush targets ([targets], secrets masked):\n${targets.lines.join('\n')}\n`)
   return problems.length > 0 ? 1 : 0
 }

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs'
+import type { HeraldConfig } from '../config/schema.js'
 import { loadSettings, type LoadOptions } from '../config/load.js'
+import { HeraldError } from '../errors.js'
 import { SqliteStore } from '../store/sqlite/sqlite-store.js'
 import { storeFileOf } from '../store/store-file.js'
 import type { Store } from '../store/store.js'
@@ -11,6 +14,31 @@ import type { Store } from '../store/store.js'
 export function openStore (options: LoadOptions): Store {
   const { config } = loadSettings(options)
   return new SqliteStore({ file: storeFileOf(config), synchronous: config.store.synchronous })
+}
+
+export interface StoredOverrides {
+  readonly file: string
+  readonly overrides: ReadonlyMap<string, string>
+  /** Why none could be read: no database yet (none is created to find out), or it cannot be opened. */
+  readonly note?: string
+}
+
+/** The escontrol overrides kept in the store these settings name, for `herald check-config`. */
+export async function storedOverrides (config: HeraldConfig): Promise<StoredOverrides> {
+  const file = storeFileOf(config)
+  if (!existsSync(file)) return { file, overrides: new Map(), note: 'none (no database yet)' }
+  let store: SqliteStore
+  try {
+    store = new SqliteStore({ file, synchronous: config.store.synchronous })
+  } catch (err) {
+    if (err instanceof HeraldError) return { file, overrides: new Map(), note: `not read: ${err.message}` }
+    throw err
+  }
+  try {
+    return { file, overrides: await store.listOverrides() }
+  } finally {
+    await store.close()
+  }
 }
 
 /** Runs `fn` with the store open and closes it afterwards, whatever happens. */

@@ -1,9 +1,10 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { herald } from './run-cli.js'
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
 
 describe('herald check-config and push targets', () => {
   let dir: string
@@ -65,4 +66,34 @@ describe('herald refuses words its commands do not take (exit 2)', () => {
       assert.match(r.stderr, message)
     })
   }
+})
+
+describe('herald check-config and the escontrol overrides in the store', () => {
+  let dir: string
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'herald-check-overrides-')) })
+  after(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  it('shows the overriding values as herald serve runs with them, and leaves out (with a warning) one it would refuse', async () => {
+    const data = join(dir, 'data')
+    const store = new SqliteStore({ file: join(data, 'herald.db') })
+    await store.putOverride('auth.timeout', '45')
+    await store.putOverride('customize.timezone', 'Mars/Olympus_Mons')
+    await store.close()
+    const file = join(dir, 'zmes.ini')
+    writeFileSync(file, '[auth]\ntimeout = 20\n[customize]\ntimezone = UTC\n')
+    const r = await herald(['check-config', file], { HERALD_DATA_DIR: data })
+    assert.equal(r.code, 0, r.stdout)
+    assert.match(r.stdout, /^ {2}timeout += 45 +\(escontrol override\)$/m)
+    assert.match(r.stdout, /^ {2}timezone += UTC +\(zmes\.ini:4\)$/m, 'the refused zone is not in force: the file\'s stands')
+    assert.match(r.stdout, /the stored escontrol override customize\.timezone is not applied/)
+    assert.match(r.stdout, new RegExp(`escontrol overrides \\(${join(data, 'herald.db').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): 1 applied`))
+  })
+
+  it('without a database says so, and does not create one', async () => {
+    const data = join(dir, 'empty')
+    const r = await herald(['check-config'], { HERALD_DATA_DIR: data })
+    assert.equal(r.code, 0, r.stdout)
+    assert.match(r.stdout, /escontrol overrides \(.*herald\.db\): none \(no database yet\)/)
+    assert.equal(existsSync(join(data, 'herald.db')), false)
+  })
 })
