@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ValidationError } from '../errors.js'
 import type { Store } from '../store/store.js'
 import { deliveryView, parseDeliveryPage, queryParam } from './views.js'
+import { deliveryLogDocs } from './openapi/delivery-docs.js'
 
 export interface DeliveryRoutesOptions {
   readonly store: Store
@@ -19,7 +20,8 @@ export interface DeliveryRoutesOptions {
 export async function deliveryRoutes (app: FastifyInstance, o: DeliveryRoutesOptions): Promise<void> {
   app.get('/api/v1/deliveries', {
     preHandler: o.preHandler,
-    schema: { tags: ['deliveries'], summary: 'Attempt log of one recipient of a channel: newest first, paginated with before=<delivery id>' }
+    schema: { tags: ['deliveries'], summary: 'Attempt log of one recipient of a channel: newest first, paginated with before=<delivery id>' },
+    config: { docs: deliveryLogDocs(o.channels) }
   }, async (request) => {
     const channel = queryParam(request.query, 'channel')
     const target = queryParam(request.query, 'target')

@@ -6,6 +6,7 @@ import type { EntityCatalog } from '../entities/catalog.js'
 import type { Clock } from '../clock.js'
 import type { EntityKind, Store } from '../store/store.js'
 import { parseId } from './views.js'
+import { entityDocs } from './openapi/entity-docs.js'
 
 export interface EntityRoutesOptions {
   readonly store: Store
@@ -89,6 +90,7 @@ export async function entityRoutes (app: FastifyInstance, o: EntityRoutesOptions
   for (const spec of SPECS) {
     const base = `/api/v1/${spec.path}`
     const tags = ['entities']
+    const docs = entityDocs(spec.kind, { ...COMMON, ...spec.fields })
     const view = (row: { body: Readonly<JsonObject>, created_date: string, modified_date: string }) =>
       ({ ...row.body, created_date: row.created_date, modified_date: row.modified_date })
     const mustGet = async (id: number) => {
@@ -97,17 +99,17 @@ export async function entityRoutes (app: FastifyInstance, o: EntityRoutesOptions
       return row
     }
 
-    app.get(base, { preHandler: o.preHandler, schema: { tags, summary: `List ${spec.path}` } }, async () => {
+    app.get(base, { preHandler: o.preHandler, schema: { tags, summary: `List ${spec.path}` }, config: { docs: docs.list } }, async () => {
       return { results: (await o.store.listEntities(spec.kind)).map(view) }
     })
-    app.post(base, { preHandler: o.preHandler, schema: { tags, summary: `Create a ${spec.kind}; give id to match the ids your events carry` } }, async (request, reply) => {
+    app.post(base, { preHandler: o.preHandler, schema: { tags, summary: `Create a ${spec.kind}; give id to match the ids your events carry` }, config: { docs: docs.create } }, async (request, reply) => {
       const { id, fields } = parseBody(spec, request.body, 'create')
       const row = await o.store.createEntity(spec.kind, id, fields, new Date(o.clock.now()))
       if (row === undefined) throw new ValidationError([{ field: 'id', message: `${spec.kind} ${String(id)} already exists` }])
       o.catalog.put(row)
       return reply.code(201).send(view(row))
     })
-    app.get(`${base}/:id`, { preHandler: o.preHandler, schema: { tags } }, async (request) => view(await mustGet(parseId(request.params))))
+    app.get(`${base}/:id`, { preHandler: o.preHandler, schema: { tags, summary: `Read a ${spec.kind}` }, config: { docs: docs.read } }, async (request) => view(await mustGet(parseId(request.params))))
     const update = (mode: 'replace' | 'patch') => async (request: FastifyRequest) => {
       const id = parseId(request.params)
       const current = await mustGet(id)
@@ -118,9 +120,9 @@ export async function entityRoutes (app: FastifyInstance, o: EntityRoutesOptions
       o.catalog.put(row)
       return view(row)
     }
-    app.patch(`${base}/:id`, { preHandler: o.preHandler, schema: { tags } }, update('patch'))
-    app.put(`${base}/:id`, { preHandler: o.preHandler, schema: { tags } }, update('replace'))
-    app.delete(`${base}/:id`, { preHandler: o.preHandler, schema: { tags } }, async (request, reply) => {
+    app.patch(`${base}/:id`, { preHandler: o.preHandler, schema: { tags, summary: `Change some fields of a ${spec.kind}` }, config: { docs: docs.patch } }, update('patch'))
+    app.put(`${base}/:id`, { preHandler: o.preHandler, schema: { tags, summary: `Replace a ${spec.kind}` }, config: { docs: docs.replace } }, update('replace'))
+    app.delete(`${base}/:id`, { preHandler: o.preHandler, schema: { tags, summary: `Delete a ${spec.kind}` }, config: { docs: docs.remove } }, async (request, reply) => {
       const id = parseId(request.params)
       if (!(await o.store.deleteEntity(spec.kind, id))) throw new NotFoundError(`${spec.kind} ${id} not found`)
       o.catalog.remove(spec.kind, id)

@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../errors.js'
 import type { HeraldEvent, JsonValue } from '../events/event.js'
 import { decisionKey, DECISION_KEY_PREFIX } from '../decision/alarm-decider.js'
 import type { Store } from '../store/store.js'
+import { EVENT_READ_DOCS } from './openapi/event-docs.js'
 
 export interface EventRoutesOptions {
   readonly store: Store
@@ -30,7 +31,8 @@ function eventView (e: HeraldEvent): Record<string, unknown> {
 export async function eventRoutes (app: FastifyInstance, o: EventRoutesOptions): Promise<void> {
   app.get('/api/v1/events/:seq', {
     preHandler: o.preHandler,
-    schema: { tags: ['events'], summary: 'Read a stored event and, for an alarm, its decision' }
+    schema: { tags: ['events'], summary: 'Read a stored event and, for an alarm, its decision' },
+    config: { docs: EVENT_READ_DOCS }
   }, async (request) => {
     const raw = (request.params as { seq?: string }).seq ?? ''
     if (!/^\d{1,15}$/.test(raw)) throw new ValidationError([{ field: 'seq', message: 'must be a positive integer (the seq of the ingest answer)' }])

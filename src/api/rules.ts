@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js'
 import { tooDeepAt } from '../events/json-depth.js'
 import { MAX_RULES_BYTES, describeProblem, type CompiledRules } from '../decision/rules/rules-file.js'
 import type { RulesSource } from '../decision/rules/rules-source.js'
+import { RULES_DOCS } from './openapi/rules-docs.js'
 
 export interface RulesRoutesOptions {
   /** The live rules (src/decision/rules/rules-source.ts). */
@@ -26,14 +27,15 @@ function rulesView (o: RulesRoutesOptions, rules: CompiledRules): Record<string,
 /** `/api/v1/rules`: the es_rules.json mute rules (zmES §7), read and replaced whole, admin only. */
 export async function rulesRoutes (app: FastifyInstance, o: RulesRoutesOptions): Promise<void> {
   const tags = ['rules']
-  app.get('/api/v1/rules', { preHandler: o.preHandler, schema: { tags, summary: 'Read the es_rules.json mute rules' } }, async () => {
+  app.get('/api/v1/rules', { preHandler: o.preHandler, schema: { tags, summary: 'Read the es_rules.json mute rules' }, config: { docs: RULES_DOCS.read } }, async () => {
     return rulesView(o, o.rules.current())
   })
 
   app.put('/api/v1/rules', {
     preHandler: o.preHandler,
     bodyLimit: MAX_RULES_BYTES,
-    schema: { tags, summary: 'Replace the es_rules.json mute rules (the file when one is configured)' }
+    schema: { tags, summary: 'Replace the es_rules.json mute rules (the file when one is configured)' },
+    config: { docs: RULES_DOCS.replace }
   }, async (request) => {
     const body: unknown = request.body
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {

@@ -25,6 +25,8 @@ import { clientErrorHandler, frameworkErrorHandler, registerErrorHandler } from 
 import { operationRoutes } from './operations.js'
 import { tokenRoutes } from './tokens.js'
 import { webhookRoutes } from './webhooks.js'
+import { componentSchemas } from './openapi/components.js'
+import { transform, transformObject } from './openapi/route-docs.js'
 
 export interface ApiOptions {
   readonly logger: Logger
@@ -69,9 +71,16 @@ export async function buildApi (o: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Herald', version: HERALD_VERSION, description: 'Event notification server: ingest, FindFace-compatible webhooks, durable delivery.' },
-      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <admin token> (or Bearer <admin token>)' } } },
+      components: {
+        securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <admin token> (or Bearer <admin token>)' } },
+        schemas: componentSchemas()
+      },
       security: [{ token: [] }]
-    }
+    },
+    // Bodies, parameters and answers come from each route's config.docs, never its schema: the
+    // handlers validate by hand and fastify must not validate or serialize with them.
+    transform,
+    transformObject
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 

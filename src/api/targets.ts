@@ -17,6 +17,7 @@ import {
   type TargetSettings,
   type TargetWrite
 } from '../channels/targets/index.js'
+import { TARGET_DOCS } from './openapi/target-docs.js'
 
 /** What the routes need of the delivery engine (DeliveryEngine has it). */
 export interface TargetLanes {
@@ -171,18 +172,18 @@ export async function targetRoutes (app: FastifyInstance, o: TargetRoutesOptions
   const tags = ['push targets']
   const lane = (name: string): string => laneOf(TARGETS_CHANNEL, name)
 
-  app.get('/api/v1/targets', { preHandler: o.preHandler, schema: { tags, summary: 'List push targets (URLs masked)' } }, async () => {
+  app.get('/api/v1/targets', { preHandler: o.preHandler, schema: { tags, summary: 'List push targets (URLs masked)' }, config: { docs: TARGET_DOCS.list } }, async () => {
     return { results: o.registry.list().map(targetView) }
   })
 
-  app.get('/api/v1/targets/:name', { preHandler: o.preHandler, schema: { tags, summary: 'Read a push target' } }, async (request) => {
+  app.get('/api/v1/targets/:name', { preHandler: o.preHandler, schema: { tags, summary: 'Read a push target' }, config: { docs: TARGET_DOCS.read } }, async (request) => {
     const name = nameParam(request.params)
     const t = o.registry.get(name)
     if (t === undefined) throw new NotFoundError(`target "${name}" not found`)
     return targetView(t)
   })
 
-  app.post('/api/v1/targets', { preHandler: o.preHandler, schema: { tags, summary: 'Create a push target' } }, async (request, reply) => {
+  app.post('/api/v1/targets', { preHandler: o.preHandler, schema: { tags, summary: 'Create a push target' }, config: { docs: TARGET_DOCS.create } }, async (request, reply) => {
     const input = parseInput(request.body, undefined)
     const name = input.name as string
     if (o.registry.get(name)?.source === 'config') throw readOnly(name)
@@ -196,7 +197,7 @@ export async function targetRoutes (app: FastifyInstance, o: TargetRoutesOptions
     return reply.code(201).send(targetView(target))
   })
 
-  app.patch('/api/v1/targets/:name', { preHandler: o.preHandler, schema: { tags, summary: 'Change some fields of a push target' } }, async (request) => {
+  app.patch('/api/v1/targets/:name', { preHandler: o.preHandler, schema: { tags, summary: 'Change some fields of a push target' }, config: { docs: TARGET_DOCS.patch } }, async (request) => {
     const name = nameParam(request.params)
     const current = o.registry.get(name)
     if (current === undefined) throw new NotFoundError(`target "${name}" not found`)
@@ -209,7 +210,7 @@ export async function targetRoutes (app: FastifyInstance, o: TargetRoutesOptions
     return targetView(target)
   })
 
-  app.delete('/api/v1/targets/:name', { preHandler: o.preHandler, schema: { tags, summary: 'Delete a push target and drop its queue' } }, async (request, reply) => {
+  app.delete('/api/v1/targets/:name', { preHandler: o.preHandler, schema: { tags, summary: 'Delete a push target and drop its queue' }, config: { docs: TARGET_DOCS.remove } }, async (request, reply) => {
     const name = nameParam(request.params)
     const current = o.registry.get(name)
     if (current === undefined) throw new NotFoundError(`target "${name}" not found`)

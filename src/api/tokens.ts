@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { NotFoundError, ValidationError } from '../errors.js'
 import type { PushToken, TokenRegistry } from '../registry/contract.js'
+import { TOKEN_DOCS } from './openapi/token-docs.js'
 
 export interface TokenRoutesOptions {
   readonly tokens: TokenRegistry
@@ -33,11 +34,11 @@ function tokenParam (params: unknown): string {
 /** `/api/v1/tokens`: the push tokens zmNinja registered, for admins to inspect and remove. */
 export async function tokenRoutes (app: FastifyInstance, o: TokenRoutesOptions): Promise<void> {
   const tags = ['push tokens']
-  app.get('/api/v1/tokens', { preHandler: o.preHandler, schema: { tags, summary: 'List push tokens' } }, async () => {
+  app.get('/api/v1/tokens', { preHandler: o.preHandler, schema: { tags, summary: 'List push tokens' }, config: { docs: TOKEN_DOCS.list } }, async () => {
     return { results: o.tokens.list().map(tokenView) }
   })
 
-  app.get('/api/v1/tokens/:token', { preHandler: o.preHandler, schema: { tags, summary: 'Read a push token' } }, async (request) => {
+  app.get('/api/v1/tokens/:token', { preHandler: o.preHandler, schema: { tags, summary: 'Read a push token' }, config: { docs: TOKEN_DOCS.read } }, async (request) => {
     const token = tokenParam(request.params)
     const found = o.tokens.get(token)
     if (found === undefined) throw new NotFoundError('push token not found')
@@ -46,7 +47,8 @@ export async function tokenRoutes (app: FastifyInstance, o: TokenRoutesOptions):
 
   app.delete('/api/v1/tokens/:token', {
     preHandler: o.preHandler,
-    schema: { tags, summary: 'Remove a push token for good (with its throttle state)' }
+    schema: { tags, summary: 'Remove a push token for good (with its throttle state)' },
+    config: { docs: TOKEN_DOCS.remove }
   }, async (request, reply) => {
     if (!(await o.tokens.remove(tokenParam(request.params)))) throw new NotFoundError('push token not found')
     return reply.code(204).send()

@@ -10,6 +10,7 @@ import { MAX_SECRET_GRACE_PERIOD_SECONDS } from '../config/schema.js'
 import { createdDateWindows } from './created-date-window.js'
 import { maskSecret, parseWebhookInput } from './webhook-input.js'
 import { deliveryView, parseDeliveryPage, parseId, parseIdList, parseLimit, queryParam } from './views.js'
+import { WEBHOOK_DOCS } from './openapi/webhook-docs.js'
 
 export interface WebhookRoutesOptions {
   readonly store: Store
@@ -80,7 +81,7 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
 
   for (const prefix of ['/hooks', '/api/v1/hooks']) {
     const tags = prefix === '/hooks' ? ['webhooks (FindFace path)'] : ['webhooks']
-    app.get(`${prefix}/`, { preHandler: o.preHandler, schema: { tags, summary: 'List webhooks (paginated: results, next_page, prev_page)' } }, async (request) => {
+    app.get(`${prefix}/`, { preHandler: o.preHandler, schema: { tags, summary: 'List webhooks (paginated: results, next_page, prev_page)' }, config: { docs: WEBHOOK_DOCS.list } }, async (request) => {
       const q = request.query
       const limit = parseLimit(queryParam(q, 'limit'), 100, 1000)
       const offset = parseCursor(queryParam(q, 'page'))
@@ -126,7 +127,7 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
       }
     })
 
-    app.post(`${prefix}/`, { preHandler: o.preHandler, schema: { tags, summary: 'Create a webhook' } }, async (request, reply) => {
+    app.post(`${prefix}/`, { preHandler: o.preHandler, schema: { tags, summary: 'Create a webhook' }, config: { docs: WEBHOOK_DOCS.create } }, async (request, reply) => {
       const { patch, warnings } = parseWebhookInput(request.body, 'create')
       const row = await o.store.createWebhook({
         name: patch.name as string,
@@ -146,7 +147,7 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
       return reply.code(201).send(hookView(row, { revealSecret: true, warnings }))
     })
 
-    app.get(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Read a webhook' } }, async (request) => {
+    app.get(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Read a webhook' }, config: { docs: WEBHOOK_DOCS.read } }, async (request) => {
       return hookView(await mustGet(parseId(request.params)))
     })
 
@@ -162,10 +163,10 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
       if (row.active && (row.url !== current.url || !current.active)) await o.engine.retryNow(lane(row.id))
       return reply.send(hookView(row, { revealSecret: patch.secret !== undefined && patch.secret !== null, warnings }))
     }
-    app.patch(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Change some fields of a webhook' } }, update('patch'))
-    app.put(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Replace a webhook' } }, update('replace'))
+    app.patch(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Change some fields of a webhook' }, config: { docs: WEBHOOK_DOCS.patch } }, update('patch'))
+    app.put(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Replace a webhook' }, config: { docs: WEBHOOK_DOCS.replace } }, update('replace'))
 
-    app.delete(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Delete a webhook and drop its queue' } }, async (request, reply) => {
+    app.delete(`${prefix}/:id/`, { preHandler: o.preHandler, schema: { tags, summary: 'Delete a webhook and drop its queue' }, config: { docs: WEBHOOK_DOCS.remove } }, async (request, reply) => {
       const id = parseId(request.params)
       if (!(await o.store.deleteWebhook(id))) throw new NotFoundError(`webhook ${id} not found`)
       o.directory.remove(id)
@@ -176,7 +177,8 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
 
   app.post('/api/v1/hooks/:id/rotate-secret', {
     preHandler: o.preHandler,
-    schema: { tags: ['webhooks'], summary: 'New signing secret; the old one keeps signing for a grace period' }
+    schema: { tags: ['webhooks'], summary: 'New signing secret; the old one keeps signing for a grace period' },
+    config: { docs: WEBHOOK_DOCS.rotateSecret }
   }, async (request) => {
     const id = parseId(request.params)
     const current = await mustGet(id)
@@ -210,7 +212,8 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
 
   app.get('/api/v1/hooks/:id/deliveries', {
     preHandler: o.preHandler,
-    schema: { tags: ['webhooks'], summary: 'Attempt log: newest first, paginated with before=<delivery id>' }
+    schema: { tags: ['webhooks'], summary: 'Attempt log: newest first, paginated with before=<delivery id>' },
+    config: { docs: WEBHOOK_DOCS.attemptLog }
   }, async (request) => {
     const id = parseId(request.params)
     await mustGet(id)
@@ -221,7 +224,8 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
 
   app.post('/api/v1/hooks/:id/deliveries/:delivery_id/resend', {
     preHandler: o.preHandler,
-    schema: { tags: ['webhooks'], summary: 'Queue a delivery\'s event again for this webhook (a new delivery at the tail)' }
+    schema: { tags: ['webhooks'], summary: 'Queue a delivery\'s event again for this webhook (a new delivery at the tail)' },
+    config: { docs: WEBHOOK_DOCS.resend }
   }, async (request, reply) => {
     const id = parseId(request.params)
     await mustGet(id)

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ValidationError, type FieldProblem } from '../../errors.js'
 import type { IncomingEvent } from '../../events/event.js'
 import { normalizeEvent } from '../../events/normalize.js'
+import { ingestDocs } from '../../api/openapi/event-docs.js'
 import type { Ingestor } from '../ingest.js'
 
 export interface HttpIngestOptions {
@@ -24,7 +25,8 @@ export async function httpIngestRoutes (app: FastifyInstance, options: HttpInges
       summary: 'Ingest one event or an array of events',
       description: 'Each item has `type` (face_event, body_event, car_event, human_episode, car_episode, counter_record, area_activation, alarm) and the FindFace REST fields of that object. Returns 202 once stored.',
       body: {}
-    }
+    },
+    config: { docs: ingestDocs(maxEvents) }
   }, async (request, reply) => {
     const body = request.body as unknown
     if (body === undefined) throw new ValidationError([{ field: 'body', message: 'required: one event or an array of events' }])
