@@ -144,7 +144,7 @@ describe('close()', () => {
     const child = Number((await readFile(pidFile, 'utf8')).trim())
     const started = Date.now()
     await pool.close()
-    assert.ok(Date.now() - started < 1000)
+    assert.ok(Date.now() - started < 4000, 'close waited for the running hook\'s 5 s timeout instead of killing it')
     assert.equal(pool.running, 0)
     const first = await running
     assert.equal(first.aborted, true)

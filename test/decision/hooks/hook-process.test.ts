@@ -94,7 +94,7 @@ describe('no hook process outlives its run', () => {
     assert.equal(out.timedOut, true)
     assert.equal(out.exitCode, null)
     assert.equal(out.signal, 'SIGTERM')
-    assert.ok(Date.now() - started < 2000)
+    assert.ok(Date.now() - started < 10_000, 'it waited for the hook, which never ends by itself')
     assert.ok(out.durationMs >= 300)
     assert.ok(out.pid !== null && await waitGone(out.pid), 'the hook survived')
     assert.ok(await waitGone(child), 'its background child survived')
@@ -119,7 +119,7 @@ describe('no hook process outlives its run', () => {
     assert.equal(out.exitCode, 0)
     assert.equal(out.timedOut, false)
     assert.equal(out.stdout, 'detected:person\n')
-    assert.ok(out.durationMs < 1000, `took ${out.durationMs} ms`)
+    assert.ok(out.durationMs < 10_000, `took ${out.durationMs} ms: it waited for the child's 30 s sleep`)
     assert.ok(await waitGone(child), 'the background child survived')
   })
 
@@ -130,7 +130,7 @@ describe('no hook process outlives its run', () => {
     t.after(() => { try { process.kill(escaped, 'SIGKILL') } catch {} })
     assert.equal(out.exitCode, 0)
     assert.equal(out.stdout, 'detected:person\n')
-    assert.ok(out.durationMs < 1000, `took ${out.durationMs} ms`)
+    assert.ok(out.durationMs < 10_000, `took ${out.durationMs} ms: it waited for the child's 30 s sleep`)
   })
 
   test('aborting (Herald closing) kills the group and says so', async () => {
