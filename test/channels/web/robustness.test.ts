@@ -10,7 +10,9 @@ import { Client, alarm, delay, login, raise, startEventHerald, waitFor, type Eve
 
 let eid = 9000
 const nextEid = (): number => ++eid
-const PROMPT_MS = 1000
+// A stalled client would hold the healthy one's alarm forever; the bound only has to tell that
+// from a slow runner.
+const PROMPT_MS = 5000
 
 async function rawSocket (url: string): Promise<Socket> {
   const { hostname, port } = new URL(url)
@@ -56,7 +58,7 @@ describe('robustness', () => {
     await healthyStillServed()
     const started = Date.now()
     await Promise.all([socketClosed(raw), socketClosed(partial)])
-    assert.ok(Date.now() - started < 2000)
+    assert.ok(Date.now() - started < 8000, 'dropped after the 300 ms handshake timeout, not kept')
   })
 
   test('a WebSocket client that connects and says nothing costs the others nothing', async () => {
