@@ -148,15 +148,15 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     const config = readout.config
     const limits = hookLimits(config)
     const switchRules = await rules.prepareSwitch(rulesLocation(config))
+    const switchMqtt = mqtt.prepareRestart(config)
+    const switchFcm = await fcm.prepareRestart(config)
     await web.server.reload(readout)
     zmesSettings = next
     switchRules?.()
+    switchFcm?.()
     hooks.configure(limits)
+    await switchMqtt?.()
     await importTokenFile(config, registry, tokensLog)
-    const waiting = startOnlyChanges(zmesStart, config)
-    if (waiting.length > 0) {
-      zmesLog.warn({ options: waiting }, `escontrol restart: ${waiting.join(', ')} changed since Herald started; they take effect when the Herald process restarts`)
-    }
   }
   const web = initial === undefined ? undefined : createEventServer(initial, readZmes, restart, store, clock, zmesLog, deps, registry, control)
   // No shared dispatcher: each webhook gets its own connection pool (see WebhookChannel).
@@ -389,27 +389,6 @@ function hookLimits (zmes: ZmesConfig): HookPoolLimits {
 /** zmES reads tokens.txt only with FCM on; an unchanged file is not imported twice (importTokensAtStart). */
 async function importTokenFile (zmes: ZmesConfig, registry: StoreTokenRegistry, log: Logger): Promise<void> {
   if (zmes.fcm.enable && zmes.fcm.token_file !== '') await importTokensAtStart(zmes.fcm.token_file, registry, log)
-}
-
-/*
- * Options whose channel object is built once, when Herald starts (the MQTT connection, the FCM
- * transport). escontrol `restart` does not rebuild them, so it says so instead of letting the
- * edit reply's restart_required read as if it had.
- */
-const START_ONLY: ReadonlyArray<readonly ['fcm' | 'mqtt', string]> = [
-  ['fcm', 'use_fcmv1'], ['fcm', 'fcm_service_account_file'], ['fcm', 'fcm_api_url'],
-  ['mqtt', 'enable'], ['mqtt', 'server'], ['mqtt', 'port'], ['mqtt', 'username'], ['mqtt', 'password'], ['mqtt', 'tls_ca'],
-  ['mqtt', 'tls_cert'], ['mqtt', 'tls_key'], ['mqtt', 'tls_insecure'], ['mqtt', 'tick_interval'], ['mqtt', 'qos'], ['mqtt', 'herald_topic']
-]
-
-function startOnlyChanges (atStart: ZmesConfig, now: ZmesConfig): string[] {
-  return START_ONLY
-    .filter(([section, key]) => valueOf(atStart, section, key) !== valueOf(now, section, key))
-    .map(([section, key]) => `${section}.${key}`)
-}
-
-function valueOf (zmes: ZmesConfig, section: 'fcm' | 'mqtt', key: string): unknown {
-  return (zmes[section] as unknown as Record<string, unknown>)[key]
 }
 
 function nonEmpty (value: string | undefined): string | undefined {

@@ -4,6 +4,10 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ManualClock } from '../helpers/manual-clock.js'
+import { FcmFake } from '../fakes/fcm-fake.js'
+import { makeServiceAccount, writeServiceAccountFile } from '../fakes/fcm-service-account.js'
+import { fcmToken } from '../channels/fcm/support.js'
+import { Subscriber, ciRequiresBroker, clearRetained, sharedBrokerUp, uniquePrefix } from '../channels/mqtt/support.js'
 import {
   ESCONTROL_PASSWORD, alarm, escontrolLogin, login, raise, startEventHerald, waitFor,
   type Client, type EventHerald, type Ini, type Json, type StartOptions
@@ -262,14 +266,67 @@ describe('escontrol overrides of options read at start', () => {
     }
   })
 
-  test('MQTT and FCM transport options: escontrol restart says they wait for a restart of the Herald process', async () => {
-    const h = await startEventHerald({ ini: ESCONTROL })
+  test('mqtt.herald_topic: escontrol restart reconnects under the new topic (the old one goes offline), and events follow it', async (t) => {
+    if (!(await sharedBrokerUp())) {
+      if (ciRequiresBroker) throw new Error('Mosquitto on 127.0.0.1:1883 is required under CI')
+      t.skip('Mosquitto is not running on 127.0.0.1:1883')
+      return
+    }
+    const prefix = uniquePrefix()
+    const sub = await Subscriber.open(`${prefix}/#`)
+    const h = await startEventHerald({ ini: { ...ESCONTROL, mqtt: { enable: 'yes', server: '127.0.0.1:1883', topic: `${prefix}/zm`, herald_topic: `${prefix}/a` } } })
+    const seen = (): string[] => sub.messages.map((m) => `${m.topic}=${m.topic.endsWith('/available') ? m.payload : ''}`)
     try {
-      assert.deepEqual((await edit(h, 'mqtt.herald_topic', 'home')).restart_required, ['mqtt.herald_topic'])
+      await waitFor('Herald online under the first topic', () => seen().includes(`${prefix}/a/available=online`))
+      assert.deepEqual((await edit(h, 'mqtt.herald_topic', `${prefix}/b`)).restart_required, ['mqtt.herald_topic'])
       await escontrolRestart(h)
-      assert.ok(h.logs.some((l) => l.level === 40 && /mqtt\.herald_topic changed since Herald started; they take effect when the Herald process restarts/.test(l.msg)))
+      await waitFor('Herald online under the new topic', () => seen().includes(`${prefix}/b/available=online`))
+      assert.ok(seen().indexOf(`${prefix}/a/available=offline`) < seen().indexOf(`${prefix}/b/available=online`), seen().join('\n'))
+      const before = sub.messages.length
+      await raise(h, alarm(5, nextEid(), 'start'))
+      await waitFor('the alarm on both topics', () => sub.messages.length >= before + 2)
+      assert.deepEqual(sub.messages.slice(before).map((m) => m.topic).sort(), [`${prefix}/b/events/alarm/5`, `${prefix}/zm/5`].sort())
     } finally {
       await h.close()
+      await sub.close()
+      await clearRetained([`${prefix}/a/available`, `${prefix}/b/available`])
+    }
+  })
+
+  test('fcm_service_account_file and fcm_api_url: escontrol restart switches pushes from the proxy to FCM HTTP v1; a service-account file that cannot be read leaves the proxy in place', async () => {
+    const account = makeServiceAccount('herald-restart')
+    const fake = await FcmFake.start({ account })
+    const file = writeServiceAccountFile(work, account, fake.tokenUri)
+    const h = await startEventHerald({ fcm: fake, ini: ESCONTROL })
+    const pushTo = async (token: string): Promise<void> => {
+      const phone = await login(h.url)
+      phone.send({ event: 'push', data: { type: 'token', token, platform: 'android', state: 'enabled' }, token })
+      await phone.drain()
+      await raise(h, alarm(6, nextEid(), 'start'))
+      phone.close()
+    }
+    // Every registered token is pushed for every alarm: 1, then 2, then 3 pushes.
+    try {
+      await pushTo(fcmToken('before'))
+      await fake.waitFor(() => fake.proxyRequests.length === 1)
+
+      await edit(h, 'fcm.fcm_service_account_file', join(work, 'missing-account.json'))
+      await escontrolRestart(h)
+      assert.ok(h.logs.some((l) => l.level === 50 && /restart failed; the previous settings stay in force/.test(l.msg)))
+      await pushTo(fcmToken('still-proxy'))
+      await fake.waitFor(() => fake.proxyRequests.length === 3)
+
+      await edit(h, 'fcm.fcm_service_account_file', file)
+      assert.deepEqual((await edit(h, 'fcm.fcm_api_url', fake.origin)).restart_required, ['fcm.fcm_api_url'])
+      await escontrolRestart(h)
+      await pushTo(fcmToken('after'))
+      await fake.waitFor(() => fake.sendRequests.length === 3)
+      assert.equal(fake.proxyRequests.length, 3, 'no push went to the proxy after the switch')
+      const sent = fake.sendRequests.map((r) => ((r.json as Json).message as Json).token as string)
+      assert.deepEqual(sent.sort(), [fcmToken('after'), fcmToken('before'), fcmToken('still-proxy')].sort())
+    } finally {
+      await h.close()
+      await fake.stop()
     }
   })
 })

@@ -69,9 +69,11 @@ export class FcmChannel implements Channel, AlarmRecipients {
   /** One lane per token: forgotten when empty, so a thousand tokens do not stay in memory. */
   readonly transientLanes = true
   readonly #o: FcmChannelOptions
-  readonly #sender: PushSender | undefined
+  #sender: PushSender | undefined
   /** Why the channel cannot push (its settings were refused while `[fcm] enable` was off). */
-  readonly #unavailable: Error | undefined
+  #unavailable: Error | undefined
+  /** The transport options #sender was picked with (see transportOf). */
+  #transport: string
   readonly #maxAttempts: number
   /** Token → month (0–11) whose monthly cap was already logged. */
   readonly #capLogged = new Map<string, number>()
@@ -84,6 +86,7 @@ export class FcmChannel implements Channel, AlarmRecipients {
     this.#o = options
     this.#sender = sender
     this.#unavailable = unavailable
+    this.#transport = transportOf(options.config())
     this.#maxAttempts = options.maxAttempts ?? DEFAULTS.maxAttempts
     this.#time = time
     this.#timeSetting = options.config().customize.timezone ?? ''
@@ -111,6 +114,38 @@ export class FcmChannel implements Channel, AlarmRecipients {
       // With FCM off, settings it would refuse must not stop Herald: it stays off.
       if (config.fcm.enable) throw err
       return new FcmChannel(options, time, undefined, toError(err))
+    }
+  }
+
+  /**
+   * escontrol `restart` (zmES re-executes itself, so every `[fcm]` option applies): when the
+   * options the transport is picked with changed (use_fcmv1, fcm_service_account_file,
+   * fcm_api_url, or enable turned on after settings refused at start), picks the new transport
+   * now and returns what switches to it; undefined when there is nothing to switch. Pushes already
+   * sent are not affected; the next attempt uses the new transport.
+   * @throws ConfigError when FCM is enabled in `next` and its settings cannot work: nothing changes.
+   */
+  async prepareRestart (next: ZmesConfig): Promise<(() => void) | undefined> {
+    const transport = transportOf(next)
+    const refusedAtStart = this.#sender === undefined && next.fcm.enable
+    if (transport === this.#transport && !refusedAtStart) return undefined
+    // The new sender reads `next` until the switch, and then the live settings, as #sender does.
+    let staged: ZmesConfig | undefined = next
+    const config = (): ZmesConfig => staged ?? this.#o.config()
+    let sender: PushSender | undefined
+    let unavailable: Error | undefined
+    try {
+      sender = await selectSender({ config, dispatcher: this.#o.dispatcher, clock: this.#o.clock, logger: this.#o.logger, timeoutMs: this.#o.timeoutMs ?? DEFAULTS.timeoutMs })
+    } catch (err) {
+      if (next.fcm.enable) throw err
+      unavailable = toError(err)
+    }
+    return () => {
+      staged = undefined
+      this.#sender = sender
+      this.#unavailable = unavailable
+      this.#unavailableLogged = false
+      this.#transport = transport
     }
   }
 
@@ -251,4 +286,10 @@ export class FcmChannel implements Channel, AlarmRecipients {
 
 function permanent (error: string): Outcome {
   return { kind: 'permanent', error, statusCode: null, latencyMs: null }
+}
+
+/** The `[fcm]` options selectSender picks the transport with, as one comparable value. */
+function transportOf (config: ZmesConfig): string {
+  const { use_fcmv1: v1, fcm_service_account_file: file, fcm_api_url: api } = config.fcm
+  return JSON.stringify([v1, file ?? '', api])
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import type { Logger } from 'pino'
 import type { Clock } from '../../clock.js'
 import type { ZmesConfig } from '../../config/zmes/zmes-schema.js'
@@ -27,8 +28,9 @@ const BATCH_SIZE = 50
 export interface MqttChannelOptions {
   /**
    * The zmES settings as they are now (escontrol overrides applied). `[mqtt]`'s connection
-   * options, `enable`, `qos` and `herald_topic` are read once, when the channel is built; `topic`,
-   * `retain`, `[hook] keep_frame_match_type` and `[general] use_escontrol_interface` per message.
+   * options, `enable`, `qos` and `herald_topic` are read when the channel is built and at escontrol
+   * `restart` (prepareRestart); `topic`, `retain`, `[hook] keep_frame_match_type` and `[general]
+   * use_escontrol_interface` per message.
    */
   readonly config: () => ZmesConfig
   /** escontrol per-monitor states; without it no monitor is muted. */
@@ -70,29 +72,57 @@ export class MqttChannel implements Channel, AlarmRecipients {
   readonly name = MQTT_CHANNEL
   readonly channel = MQTT_CHANNEL
   readonly #o: MqttChannelOptions
-  readonly #settings: MqttSettings
-  readonly #connection: BrokerConnection | undefined
+  readonly #clientId: string
+  #settings: MqttSettings
+  #connection: BrokerConnection | undefined
+  #started = false
 
   /** @throws ConfigError when `[mqtt]` is enabled and wrong (see resolveMqttSettings). */
   constructor (options: MqttChannelOptions) {
     this.#o = options
+    this.#clientId = options.clientId ?? `herald-${randomBytes(4).toString('hex')}`
     const { settings, warnings } = resolveMqttSettings(options.config().mqtt)
     this.#settings = settings
     for (const w of warnings) options.logger.warn(w)
-    this.#connection = settings.enable
-      ? new BrokerConnection({
-        settings,
-        logger: options.logger,
-        clientId: options.clientId ?? `herald-${randomBytes(4).toString('hex')}`,
-        reconnectPeriodMs: options.reconnectPeriodMs ?? 2000,
-        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-        ackTimeoutMs: options.ackTimeoutMs ?? 20_000,
-        onConnect: () => { options.onReconnect?.() }
-      })
-      : undefined
+    this.#connection = this.#connectionFor(settings)
   }
 
-  /** `[mqtt] enable`, as it was at start (the connection is made only then). */
+  /**
+   * escontrol `restart` (zmES re-executes itself, so every `[mqtt]` option applies): checks the
+   * new settings now and returns what switches to them, or undefined when nothing the connection
+   * is built from changed. The switch disconnects (`available` = `offline`) and connects anew; a
+   * batch being published on the old connection fails and is sent again on the new one.
+   * @throws ConfigError when the new `[mqtt]` is enabled and wrong: nothing changes then.
+   */
+  prepareRestart (next: ZmesConfig): (() => Promise<void>) | undefined {
+    const { settings, warnings } = resolveMqttSettings(next.mqtt)
+    if (isDeepStrictEqual(settings, this.#settings)) return undefined
+    return async () => {
+      for (const w of warnings) this.#o.logger.warn(w)
+      const old = this.#connection
+      this.#settings = settings
+      this.#connection = this.#connectionFor(settings)
+      await old?.close()
+      if (this.#started) this.#connection?.start()
+      this.#o.logger.info(settings.enable ? `mqtt: settings changed by escontrol restart; connecting to ${this.#connection?.url ?? ''}` : 'mqtt: switched off by escontrol restart')
+    }
+  }
+
+  #connectionFor (settings: MqttSettings): BrokerConnection | undefined {
+    if (!settings.enable) return undefined
+    const o = this.#o
+    return new BrokerConnection({
+      settings,
+      logger: o.logger,
+      clientId: this.#clientId,
+      reconnectPeriodMs: o.reconnectPeriodMs ?? 2000,
+      connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+      ackTimeoutMs: o.ackTimeoutMs ?? 20_000,
+      onConnect: () => { o.onReconnect?.() }
+    })
+  }
+
+  /** `[mqtt] enable`, as it was at start or at the last escontrol restart. */
   enabled (): boolean {
     return this.#settings.enable
   }
@@ -104,11 +134,13 @@ export class MqttChannel implements Channel, AlarmRecipients {
 
   /** Connects in the background; returns at once. */
   start (): void {
+    this.#started = true
     this.#connection?.start()
   }
 
   /** Publishes `<herald_topic>/available` = `offline` and disconnects. Call after engine.close(). */
   async close (): Promise<void> {
+    this.#started = false
     await this.#connection?.close()
   }
 

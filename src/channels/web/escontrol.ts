@@ -34,7 +34,8 @@ export interface EscontrolHost {
  */
 export const RESTART_OPTIONS: ReadonlySet<string> = new Set([
   'network.port', 'network.address', 'ssl.enable', 'ssl.cert', 'ssl.key', 'fcm.token_file',
-  // Read when Herald starts (the channel, hook pool and rules source are built then).
+  // What the MQTT connection, the FCM transport, the hook pool and the rules source are built
+  // from: at Herald's start, and again at escontrol `restart`.
   'fcm.use_fcmv1', 'fcm.fcm_service_account_file', 'fcm.fcm_api_url',
   'mqtt.enable', 'mqtt.server', 'mqtt.port', 'mqtt.username', 'mqtt.password', 'mqtt.tls_ca', 'mqtt.tls_cert',
   'mqtt.tls_key', 'mqtt.tls_insecure', 'mqtt.tick_interval', 'mqtt.qos', 'mqtt.herald_topic',
