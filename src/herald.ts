@@ -48,6 +48,8 @@ export interface HeraldDependencies {
   readonly logger?: Logger
   /** Uniform [0, 1) for retry jitter. */
   readonly random?: () => number
+  /** How long close() lets attempts in flight finish before it aborts them. @defaultValue 5000 */
+  readonly drainTimeoutMs?: number
   /**
    * The zmeventnotification.ini settings as the file says them, without escontrol overrides: given,
    * Herald runs the zmNinja event server; absent, it does not. Herald puts the stored overrides on
@@ -233,7 +235,7 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     jitter: config.webhooks.retry_jitter,
     ...(deps.random !== undefined ? { random: deps.random } : {})
   })
-  const engine = new DeliveryEngine({ store, channels, clock, retryPolicy, events })
+  const engine = new DeliveryEngine({ store, channels, clock, retryPolicy, events, drainTimeoutMs: deps.drainTimeoutMs })
   // Alarms are decided (hooks, rules, channel routing) before anything is told; other events go
   // straight to the webhooks whose filters match.
   const router: Router = (event) => {

@@ -155,6 +155,8 @@ export async function webhookRoutes (app: FastifyInstance, o: WebhookRoutesOptio
       const id = parseId(request.params)
       const current = await mustGet(id)
       const { patch, warnings } = parseWebhookInput(request.body, mode, current.secret)
+      // Before the engine can claim at the new size: see Store.pinInFlight.
+      if (patch.batch_size !== undefined && patch.batch_size > current.batch_size) await o.store.pinInFlight(lane(id))
       const row = await o.store.updateWebhook(id, patch, new Date(o.clock.now()))
       if (row === undefined) throw new NotFoundError(`webhook ${id} not found`)
       saved(row)

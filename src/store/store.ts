@@ -159,6 +159,13 @@ export interface Store {
   markFailed (messageId: string, info: AttemptInfo, now: number): Promise<void>
   /** Returns every in-flight delivery to pending (its message id and attempt count are kept). */
   releaseInFlight (): Promise<number>
+  /**
+   * Writes down the members and id of every batch of the lane that is in flight or answered but
+   * not yet recorded, before its batch size grows: rebuilt after a crash at the new size, such a
+   * batch would come back bigger under another id, which a receiver de-duplicating by id would
+   * process twice.
+   */
+  pinInFlight (lane: string): Promise<void>
   /** Pending and in-flight deliveries per lane. */
   openByLane (): Promise<Map<string, number>>
   /** Makes a lane's waiting retry due now (its recipient was fixed or re-enabled). */

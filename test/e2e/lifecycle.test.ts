@@ -1,6 +1,9 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { api } from '../helpers/herald.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { api, startHerald } from '../helpers/herald.js'
 import { Receiver } from '../helpers/receiver.js'
 import {
   createHook, deliveries, face, gatedReceiver, ids, ingest, nextRetry, patchHook, settle, statusResponder, useHerald, waitFor, waitForDeliveries
@@ -199,6 +202,32 @@ describe('editing a webhook', () => {
       assert.deepEqual(ids(right), ['a', 'b'])
     } finally {
       await right.stop()
+    }
+  })
+})
+
+describe('batch_size raised while a batch of one is on the way', () => {
+  test('after a restart the event comes again alone under its webhook-id, not inside a bigger batch under another', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-batch-grows-'))
+    const receiver = await Receiver.start()
+    receiver.respond = () => { /* the first request hangs until Herald stops */ }
+    let h = await startHerald({}, { dataDir, drainTimeoutMs: 50 })
+    try {
+      const hook = await createHook(h, { url: receiver.url, batch_size: 1 })
+      await ingest(h, [face('a'), face('b'), face('c')])
+      await receiver.waitForRequests(1)
+      await patchHook(h, hook.id, { batch_size: 5 })
+      await h.herald.close()
+      receiver.respond = (_req, res) => { res.statusCode = 200; res.end() }
+      h = await startHerald({}, { dataDir })
+      await receiver.waitForItems(4)
+      const sent = receiver.requests.map((r) => [r.headers['webhook-id'], (r.json as Array<{ id: string }>).map((e) => e.id)])
+      assert.deepEqual(sent.map(([, members]) => members), [['a'], ['a'], ['b', 'c']])
+      assert.equal(sent[1]?.[0], sent[0]?.[0], 'the repeat of [a] has the webhook-id of the first try: a receiver de-duplicating by it sees a repeat')
+    } finally {
+      await h.close()
+      await receiver.stop()
+      rmSync(dataDir, { recursive: true, force: true })
     }
   })
 })

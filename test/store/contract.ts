@@ -506,6 +506,35 @@ export function storeContract (name: string, makeStore: () => Promise<Store>): v
         assert.deepEqual(idsOf(next), ['b', 'c'])
         assert.notEqual(next.messageId, one.messageId)
       }))
+
+      it('a batch of one whose webhook\'s batch_size then grows (pinInFlight) comes back alone, under its id, after a restart', withStore(async (store) => {
+        await store.ingest([face('a')], toTargets(1), T0)
+        const one = batchOf(await store.claim('webhook:1', 1, T0))
+        await store.ingest([face('b'), face('c')], toTargets(1), T0 + 1)
+        // PATCH batch_size 1 → 5 while [a] is on the way; then Herald stops before the answer.
+        await store.pinInFlight('webhook:1')
+        await store.releaseInFlight()
+        const again = batchOf(await store.claim('webhook:1', 5, T0 + 2))
+        assert.deepEqual(idsOf(again), ['a'], 'not [a, b, c] under another webhook-id')
+        assert.equal(again.messageId, one.messageId)
+        await store.markDelivered(again.messageId, OK, T0 + 2)
+        assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 5, T0 + 3))), ['b', 'c'])
+      }))
+    })
+
+    describe('a wall clock that steps back', () => {
+      it('a scheduled retry keeps the delay it was given, from the earlier time: it does not wait out the step too', withStore(async (store) => {
+        await store.ingest([face('a'), face('b')], toTargets(1), T0)
+        const first = batchOf(await store.claim('webhook:1', 1, T0))
+        await store.scheduleRetry(first.messageId, T0 + 270, DOWN, T0)
+        const back = T0 - 3_600_000
+        assert.deepEqual(await store.claim('webhook:1', 1, back), { kind: 'wait', until: back + 270 })
+        assert.deepEqual(await store.claim('webhook:1', 1, back + 100), { kind: 'wait', until: back + 270 }, 'asked again, the same time')
+        const retry = batchOf(await store.claim('webhook:1', 1, back + 270))
+        assert.deepEqual([idsOf(retry), retry.messageId, retry.attempt], [['a'], first.messageId, 2])
+        await store.markDelivered(retry.messageId, OK, back + 271)
+        assert.deepEqual(idsOf(batchOf(await store.claim('webhook:1', 1, back + 272))), ['b'])
+      }))
     })
 
     describe('queue housekeeping', () => {

@@ -392,6 +392,49 @@ describe('SQLite claim read-ahead', () => {
   const face = (i: number): IncomingEvent => ({ type: 'face_event', id: String(i), key: `face_event:${i}`, transition: null, data: { id: String(i) }, json: `{"id":"${i}"}` })
   const OK = { statusCode: 200, error: null, latencyMs: 1 }
 
+  it('a batch whose id cannot be written on its rows (the write fails) is claimed again next time, not skipped', async () => {
+    const file = freshFile()
+    const store = new SqliteStore({ file })
+    try {
+      await store.ingest([face(1), face(2)], route, 1)
+      const first = await store.claim('webhook:1', 2, 2)
+      assert.ok(first.kind === 'batch')
+      await store.markDelivered(first.batch.messageId, OK, 3)
+      await store.ingest([3, 4, 5, 6].map(face), route, 4)
+      // Another connection makes the write fail, as a lock held past the busy timeout or a full disk would.
+      const other = new Database(file)
+      other.exec("CREATE TRIGGER no_pin BEFORE UPDATE OF message_id ON deliveries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+      await assert.rejects(store.claim('webhook:1', 2, 5), /disk I\/O error/)
+      other.exec('DROP TRIGGER no_pin')
+      other.close()
+      const sent: string[][] = []
+      for (let claimed = await store.claim('webhook:1', 2, 6); claimed.kind === 'batch'; claimed = await store.claim('webhook:1', 2, 7)) {
+        sent.push(claimed.batch.items.map((i) => i.event.id))
+        await store.markDelivered(claimed.batch.messageId, OK, 7)
+      }
+      assert.deepEqual(sent, [['3', '4'], ['5', '6']])
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('pinInFlight writes the outcomes answered but not yet written, so a crash cannot send them again', async () => {
+    const file = freshFile()
+    const store = new SqliteStore({ file })
+    try {
+      await store.ingest([face(1)], route, 1)
+      const claimed = await store.claim('webhook:1', 1, 2)
+      assert.ok(claimed.kind === 'batch')
+      await store.markDelivered(claimed.batch.messageId, OK, 3)
+      const state = (): unknown => inspect(file, (db) => (db.prepare('SELECT state FROM deliveries').get() as { state: string }).state)
+      assert.equal(state(), 'pending', 'written behind, a few milliseconds later')
+      await store.pinInFlight('webhook:1')
+      assert.equal(state(), 'delivered')
+    } finally {
+      await store.close()
+    }
+  })
+
   it('reads a queue that outgrew what memory holds from the table, in order and whole', async () => {
     const store = new SqliteStore({ file: ':memory:' })
     try {

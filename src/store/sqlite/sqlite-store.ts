@@ -165,14 +165,14 @@ function deriveMessageId (lane: string, firstId: number, lastId: number, created
 // cannot prove the index applies and scans the whole table, finished rows included, on every
 // claim (200k delivered rows kept for retention: 28 ms per claim, against 0.03 ms this way).
 const HEAD_RUN_SQL = `SELECT d.id AS delivery_id, d.channel, d.target, d.grp, d.state, d.message_id, d.next_attempt_at,
-  d.created_at AS d_created_at, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
+  d.created_at AS d_created_at, d.updated_at AS d_updated_at, e.* FROM deliveries d JOIN events e ON e.seq = d.event_seq
   WHERE d.lane = ? AND d.state IN ('pending', 'sending') AND d.id > ? ORDER BY d.id`
 
 type RetryRow = EventRecord & { delivery_id: number, channel: string, target: string, attempts: number, state: DeliveryState, message_id: string | null }
 
 type RunRow = EventRecord & {
   delivery_id: number, channel: string, target: string, grp: string, state: DeliveryState, message_id: string | null,
-  next_attempt_at: number | null, d_created_at: number
+  next_attempt_at: number | null, d_created_at: number, d_updated_at: number
 }
 
 /** A batch handed to the engine and not yet answered: kept in memory only (see claim). */
@@ -184,6 +184,8 @@ interface Flight {
   readonly last: number
   readonly attempt: number
   readonly count: number
+  /** Its id is on its rows (a retry, or a first try claimed with room for more than one item). */
+  pinned: boolean
 }
 
 /** A queued first try held in memory from its ingest on, so that claiming it reads nothing (see #ahead). */
@@ -393,6 +395,7 @@ export class SqliteStore implements Store {
       delivered: db.prepare(`UPDATE deliveries SET state = 'delivered', message_id = ?, attempts = ?, delivered_at = ?, updated_at = ?, last_status_code = ?,
         last_error = ?, latency_ms = ?, locked_at = NULL, next_attempt_at = NULL WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending')`),
       pin: db.prepare(`UPDATE deliveries SET message_id = ? WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending') AND message_id IS NULL`),
+      reschedule: db.prepare("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE lane = ? AND state = 'pending' AND message_id = ?"),
       retry: db.prepare(`UPDATE deliveries SET state = 'pending', message_id = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, last_status_code = ?,
         last_error = ?, latency_ms = ?, locked_at = NULL WHERE lane = ? AND id BETWEEN ? AND ? AND state IN ('pending', 'sending')`),
       failed: db.prepare(`UPDATE deliveries SET state = 'failed', message_id = ?, attempts = ?, updated_at = ?, last_status_code = ?, last_error = ?,
@@ -551,15 +554,25 @@ export class SqliteStore implements Store {
       first: batch.items[0]?.deliveryId ?? 0,
       last: batch.items.at(-1)?.deliveryId ?? 0,
       attempt: batch.attempt,
-      count: batch.items.length
+      count: batch.items.length,
+      pinned: batch.attempt > 1
     }
     if (limit > 1 && batch.attempt === 1) {
       // A batch that may hold more than one item is written down before it goes out: after a
       // crash the queue behind it may have grown, and rebuilt from the queue the batch would take
       // more members and another webhook-id, which a receiver de-duplicating by id would process
       // twice. With its id on its rows it comes back as it went (the retry path of #claimStored).
-      // One item per batch needs no write: rebuilt, it is the same item under the same id.
-      this.#pinTx(flight.messageId, lane, flight.first, flight.last)
+      // One item per batch needs no write: rebuilt, it is the same item under the same id (unless
+      // the batch size grows meanwhile: pinInFlight).
+      try {
+        this.#pinTx(flight.messageId, lane, flight.first, flight.last)
+      } catch (err) {
+        // The batch was taken from memory (#ahead) before the write: without this, the next
+        // claim would go on past it, and its rows would wait for a restart, then go out of order.
+        this.#leaveAhead(lane)
+        throw err
+      }
+      flight.pinned = true
       if (this.#landed.length > 0) this.#forgetLanded()
     }
     if (flying === undefined) this.#flights.set(lane, [flight])
@@ -622,7 +635,15 @@ export class SqliteStore implements Store {
     if (flying !== undefined && head.message_id !== null) return { kind: 'empty' }
     // Left `sending` by an older Herald and not released yet: FIFO means nothing behind it may start.
     if (head.state === 'sending') return { kind: 'empty' }
-    if (head.next_attempt_at !== null && head.next_attempt_at > now) return { kind: 'wait', until: head.next_attempt_at }
+    if (head.next_attempt_at !== null && head.next_attempt_at > now) {
+      if (head.message_id === null || now >= head.d_updated_at) return { kind: 'wait', until: head.next_attempt_at }
+      // The wall clock stepped back since the retry was scheduled: waited for as stored, the
+      // retry (and the lane behind it) would also wait out the step, hours or years. It gets the
+      // delay it was given, from now.
+      const until = now + Math.max(0, head.next_attempt_at - head.d_updated_at)
+      this.#stmt.reschedule.run(until, now, lane, head.message_id)
+      if (until > now) return { kind: 'wait', until }
+    }
     let batch: ClaimedBatch
     if (head.message_id !== null) {
       // A batch that was tried before keeps its members and its id (the receiver's idempotency key).
@@ -766,6 +787,16 @@ export class SqliteStore implements Store {
   }
 
   /** Forgets what is in flight in memory, and releases rows an older Herald left `sending`. */
+  async pinInFlight (lane: string): Promise<void> {
+    // Answered but not yet written: written now, they are not rebuilt at all.
+    this.#flushLanded()
+    for (const f of this.#flights.get(lane) ?? []) {
+      if (f.pinned) continue
+      this.#pinTx(f.messageId, lane, f.first, f.last)
+      f.pinned = true
+    }
+  }
+
   async releaseInFlight (): Promise<number> {
     this.#flushLanded()
     this.#clearAhead()
