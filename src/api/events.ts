@@ -44,7 +44,7 @@ export async function eventRoutes (app: FastifyInstance, o: EventRoutesOptions):
     if (!event.key.startsWith(DECISION_KEY_PREFIX)) {
       const d = event.data
       const phase = d.phase === 'start' || d.phase === 'end' || d.phase === 'update' ? d.phase : 'start'
-      decided = await o.store.getEventByKey(decisionKey(String(d.monitor_id), String(d.event_id), phase, phase === 'update' ? event.id : undefined))
+      decided = await o.store.getEventByKey(decisionKey(String(d.monitor_id), String(d.event_id), phase, phase === 'update' ? String(event.seq) : undefined))
     }
     const decision: JsonValue = decided?.data.decision ?? null
     return { ...view, decision, decided_seq: decided === undefined || decided === event ? null : decided.seq }

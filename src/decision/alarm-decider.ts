@@ -135,7 +135,7 @@ export class AlarmDecider {
       alarmSeq: input.alarm.seq,
       decidedAt: input.now
     })
-    const updateId = alarm.phase === 'update' ? input.alarm.id : undefined
+    const updateId = alarm.phase === 'update' ? String(input.alarm.seq) : undefined
     const build = (rec: DecisionRecord): IncomingEvent => {
       const data = encodeDecision(withoutEnvelope(input.alarm.data), rec)
       const id = `${alarm.monitorId}/${alarm.eventId}/${alarm.phase}${updateId !== undefined ? `/${updateId}` : ''}`

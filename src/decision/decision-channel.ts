@@ -63,7 +63,9 @@ export class DecisionChannel implements Channel {
         const phase = d.phase as DecidedPhase
         const monitorId = String(d.monitor_id)
         const eventId = String(d.event_id)
-        const key = decisionKey(monitorId, eventId, phase, phase === 'update' ? event.id : undefined)
+        // An update is told once per stored update: sources that give every update of an alarm the
+        // same id (ZoneMinder's event id) store each new content as its own event (its own seq).
+        const key = decisionKey(monitorId, eventId, phase, phase === 'update' ? String(event.seq) : undefined)
         if (await store.getEventByKey(key) !== undefined) {
           logger.info(`decision: monitor ${monitorId} event ${eventId} ${phase} was decided already; duplicate ${phase} ignored`)
           continue

@@ -198,6 +198,20 @@ describe('start and end decisions with hooks', () => {
     assert.equal(update?.record.channels.webhooks?.reason, 'update after the end of the alarm')
   })
 
+  test('a source id shared by every update of an alarm: each update with new content is decided, and only a repeat of one is ignored', async () => {
+    const e = eid()
+    const id = `zm-${e}`
+    const decided = await r.decide(
+      alarm(12, e, 'start', { id, cause: 'Motion' }),
+      alarm(12, e, 'update', { id, cause: 'person seen' }),
+      alarm(12, e, 'update', { id, cause: 'person and car seen' })
+    )
+    assert.deepEqual(decided.map((d) => d?.record.phase), ['start', 'update', 'update'])
+    assert.deepEqual(decided.slice(1).map((d) => d?.alarm.cause), ['person seen', 'person and car seen'])
+    const repeat = await r.h.herald.ingestor.ingest([alarm(12, e, 'update', { id, cause: 'person seen' })])
+    assert.equal(repeat[0]?.duplicate, true, 'the same update again is the same stored event')
+  })
+
   test('a source id shared by the start and the end of an alarm does not make the end a duplicate', async () => {
     const e = eid()
     const [start, end] = await r.decide(
