@@ -40,6 +40,9 @@ export class DecisionChannel implements Channel {
   readonly name = DECISION_CHANNEL
   readonly transientLanes = true
   readonly #o: DecisionChannelOptions
+  #lastDecidedAt = Number.NEGATIVE_INFINITY
+  /** Stored alarm (seq) → the time its decision was made at, until that decision is stored. */
+  readonly #pendingAt = new Map<number, number>()
 
   constructor (options: DecisionChannelOptions) {
     this.#o = options
@@ -77,9 +80,10 @@ export class DecisionChannel implements Channel {
           start: start === undefined ? undefined : readDecidedAlarm(start),
           startRecord: start?.data,
           ended,
-          now: clock.now()
+          now: this.#decisionTime(event.seq)
         })
         const results = await store.ingest([decision.event], () => decision.routes, clock.now())
+        this.#pendingAt.delete(event.seq)
         logger.info({ monitorId, eventId, phase, channels: decision.record.channels }, decision.logLine)
         this.#o.onDecided(results, decision)
       }
@@ -87,5 +91,21 @@ export class DecisionChannel implements Channel {
       return { kind: 'retry', error: toError(err).message, statusCode: null, latencyMs: clock.now() - started }
     }
     return { kind: 'delivered', statusCode: null, latencyMs: clock.now() - started }
+  }
+
+  /**
+   * The time an alarm is decided at, which identifies its throttle marks: a mark at an alarm's own
+   * decision time is that alarm's (its push and its websocket alarm count as one notification,
+   * monitor-filter.ts). So alarms decided in the same millisecond (a request with several, a
+   * backlog after a restart) get consecutive times, and a decision made again because storing it
+   * failed keeps its first time: its tokens were marked with it, and a new time would find them
+   * throttled by this same alarm.
+   */
+  #decisionTime (seq: number): number {
+    const earlier = this.#pendingAt.get(seq)
+    if (earlier !== undefined) return earlier
+    this.#lastDecidedAt = Math.max(this.#o.clock.now(), this.#lastDecidedAt + 1)
+    this.#pendingAt.set(seq, this.#lastDecidedAt)
+    return this.#lastDecidedAt
   }
 }

@@ -176,10 +176,12 @@ export class FcmChannel implements Channel, AlarmRecipients {
   }
 
   /**
-   * The tokens that get a push for this alarm, in registration order; runs inside the decision's
-   * store transaction, so no I/O. The decision has applied §10.1 routing and the es_rules; this
-   * applies the per-token rules (token-filter.ts) and the monthly cap. A start marks every token it
-   * routes to as sent (throttle), in memory now and in the store right after the transaction.
+   * The tokens that get a push for this alarm, in registration order; runs as the decision is
+   * made, so no I/O. The decision has applied §10.1 routing and the es_rules; this applies the
+   * per-token rules (token-filter.ts) and the monthly cap. A start marks every token it routes to
+   * as sent (throttle), in memory now and in the store right after, with the alarm's decision time:
+   * a decision made again (its store write failed) keeps that time, so its own mark does not hold
+   * it back (decision-channel.ts).
    */
   routes (alarm: DecidedAlarm, now: number): readonly Route[] {
     if (alarm.phase === 'update' || !this.enabled()) return []

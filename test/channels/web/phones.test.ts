@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import Database from 'better-sqlite3'
 import { join, resolve } from 'node:path'
 import { FcmFake } from '../../fakes/fcm-fake.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
@@ -252,5 +253,50 @@ describe('escontrol: a muted monitor, and FCM switched off', () => {
       await command(admin, { command: 'edit', key: 'fcm.enable', val: 'yes' })
     }
     for (const c of [admin, mobile]) c.close()
+  })
+})
+
+describe('throttle marks belong to one alarm (manual clock: every alarm decided in the same millisecond)', () => {
+  let fake: FcmFake
+  let clock: ManualClock
+  let h: EventHerald
+  before(async () => {
+    fake = await FcmFake.start()
+    clock = new ManualClock(Date.now())
+    h = await startEventHerald({ fcm: fake, clock })
+  })
+  after(async () => {
+    await h.close()
+    await fake.stop()
+  })
+
+  test('two alarms of one monitor decided in the same millisecond: the phone and the socket with an interval are told of the first only', async () => {
+    const mobile = await phone(h, 'PHONE11', { monlist: '13', intlist: '60' })
+    const desktop = await login(h.url, { data: { monlist: '13', intlist: '60' } })
+    const [first, second] = [nextEid(), nextEid()]
+    const decided = await raiseDecided(h, alarm(13, first, 'start'), alarm(13, second, 'start'))
+    assert.deepEqual(decided.map((d) => pushedTo(d, 'PHONE11')), [true, false])
+    assert.deepEqual((await desktop.drain()).map((m) => m.events[0].EventId), [String(first)])
+    assert.deepEqual(await mobile.next(), alarmMessage(13, first, 'Motion All', true))
+    assert.deepEqual(await mobile.drain(), [])
+    mobile.close()
+    desktop.close()
+  })
+
+  test('a decision whose store write failed is made again and still pushes: its own throttle mark does not hold it back', async () => {
+    const mobile = await phone(h, 'PHONE12', { monlist: '14', intlist: '120' })
+    const db = new Database(join(h.dir, 'herald.db'))
+    db.exec("CREATE TRIGGER no_decision BEFORE INSERT ON events WHEN NEW.key LIKE 'decision:%' BEGIN SELECT RAISE(ABORT, 'database is locked'); END")
+    let retryIn: number | undefined
+    h.herald.events.on('delivery:retry', ({ batch, delayMs }) => { if (batch.channel === 'decision') retryIn = delayMs })
+    const e = nextEid()
+    await h.herald.ingestor.ingest([alarm(14, e, 'start')])
+    await waitFor('the decision to fail to be stored', () => retryIn !== undefined)
+    db.exec('DROP TRIGGER no_decision')
+    db.close()
+    await clock.advance(retryIn ?? 0)
+    assert.deepEqual(await mobile.next(), alarmMessage(14, e, 'Motion All', true))
+    assert.equal(pushesTo(fake, 'PHONE12').length, 1)
+    mobile.close()
   })
 })
