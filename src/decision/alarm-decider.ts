@@ -34,7 +34,7 @@ export interface DecisionInput {
   /** The decision of this alarm's start, for an end or an update. */
   readonly start: DecidedAlarm | undefined
   readonly startRecord: JsonObject | undefined
-  /** True when the end of this alarm was decided already (an update after the end). */
+  /** True when the end of this alarm was decided already (an update, or a late start, after the end). */
   readonly ended: boolean
   readonly now: number
 }
@@ -84,7 +84,8 @@ export class AlarmDecider {
     const config = this.#o.config()
     const alarm = readAlarm(input)
     const skipped = config.general.skip_monitors.includes(Number(alarm.monitorId))
-    const hooked = skipped || alarm.phase === 'update'
+    const lateStart = alarm.phase === 'start' && input.ended
+    const hooked = skipped || alarm.phase === 'update' || lateStart
       ? unhooked(alarm)
       : alarm.phase === 'start' ? await this.#startHook(alarm, config) : await this.#endHook(alarm, input, config)
     if (alarm.phase === 'end' && input.start === undefined) hooked.notices.push('end without a start: decided on its own')
@@ -96,6 +97,8 @@ export class AlarmDecider {
       blocked = 'monitor is in skip_monitors'
     } else if (alarm.phase === 'update' && input.ended) {
       blocked = 'update after the end of the alarm'
+    } else if (lateStart) {
+      blocked = 'start after the end of the alarm'
     } else if (alarm.phase === 'end' && config.hook.event_end_notify_if_start_success && startResult !== null && startResult !== 0) {
       blocked = `start hook failed (${startResult}) and event_end_notify_if_start_success is on`
     } else {

@@ -74,7 +74,7 @@ export class DecisionChannel implements Channel {
           continue
         }
         const start = phase === 'start' ? undefined : await store.getEventByKey(decisionKey(monitorId, eventId, 'start'))
-        const ended = phase === 'update' && await store.getEventByKey(decisionKey(monitorId, eventId, 'end')) !== undefined
+        const ended = phase !== 'end' && await store.getEventByKey(decisionKey(monitorId, eventId, 'end')) !== undefined
         const decision = await decider.decide({
           alarm: event,
           start: start === undefined ? undefined : readDecidedAlarm(start),

@@ -198,6 +198,16 @@ describe('start and end decisions with hooks', () => {
     assert.equal(update?.record.channels.webhooks?.reason, 'update after the end of the alarm')
   })
 
+  test('a start that arrives after its own end tells nobody and runs no hook', async () => {
+    const e = eid()
+    await r.decide(alarm(13, e, 'end', { notes: 'Motion' }))
+    const hooksBefore = hookCalls().filter((c) => c[0] === 'start').length
+    const [start] = await r.decide(alarm(13, e, 'start', { cause: 'person' }))
+    assert.equal(start?.record.channels.web?.told, false)
+    assert.equal(start?.record.channels.web?.reason, 'start after the end of the alarm')
+    assert.equal(hookCalls().filter((c) => c[0] === 'start').length, hooksBefore, 'the start hook did not run')
+  })
+
   test('a source id shared by every update of an alarm: each update with new content is decided, and only a repeat of one is ignored', async () => {
     const e = eid()
     const id = `zm-${e}`
