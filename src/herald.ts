@@ -217,6 +217,13 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
   recipients.push(fcm, mqtt, apiPush, targets)
   const decisionLog = logger.child({ component: 'decision' })
   const decisionListeners: DecisionListener[] = []
+  // zmES lists every monitor ZoneMinder has, so escontrol `get` shows them and `mute` without a
+  // list silences them all. Herald learns a monitor from its first decided alarm, whichever
+  // channels that alarm goes to, and lists it then with state 0.
+  const listMonitor = (monitorId: string): void => {
+    if (!zmesNow().general.use_escontrol_interface || control.monitorStates().has(monitorId)) return
+    control.setMonitorStates([monitorId], 0).catch((err: unknown) => { decisionLog.error({ err }, 'escontrol: cannot record monitor') })
+  }
   const decider = new AlarmDecider({ config: zmesNow, hooks, rules, recipients, webhooks: (event) => directory.routes(event), logger: decisionLog })
   channels.set(DECISION_CHANNEL, new DecisionChannel({
     store,
@@ -224,6 +231,7 @@ export async function createHerald (config: HeraldConfig, deps: HeraldDependenci
     clock,
     logger: decisionLog,
     onDecided: (results, decision) => {
+      listMonitor(decision.alarm.monitorId)
       engine.enqueued(results)
       for (const listener of decisionListeners) {
         try { listener(results, decision) } catch (err) { decisionLog.error({ err }, 'decision listener failed') }

@@ -120,15 +120,8 @@ export class WebChannel implements Channel, AlarmRecipients, LiveApps {
     if (alarm === undefined || (alarm.decidedAt === undefined && !this.#wanted(alarm.phase, alarm.monitorId))) return 0
     const { server, clock, logger } = this.#o
     const config = server.config()
-    let state = 0
-    if (config.general.use_escontrol_interface) {
-      const known = server.control.monitorStates().get(alarm.monitorId)
-      state = known ?? 0
-      // Listed with 0 the first time it alarms, so that escontrol `get` shows it (zmES lists loaded monitors).
-      if (known === undefined) {
-        server.control.setMonitorStates([alarm.monitorId], 0).catch((err: unknown) => logger.error({ err: toError(err) }, 'escontrol: cannot record monitor'))
-      }
-    }
+    // A monitor is listed (state 0) when its first alarm is decided: see herald.ts.
+    const state = config.general.use_escontrol_interface ? server.control.monitorStates().get(alarm.monitorId) ?? 0 : 0
     if (state === -1) return 0
     const frame = textFrame(Buffer.from(renderAlarm(alarm, pictureSettings(config), config.hook.keep_frame_match_type)))
     const start = alarm.phase === 'start'

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
+import { join, resolve } from 'node:path'
 import { Client, ESCONTROL_PASSWORD, alarm, escontrolLogin, login, raise, startEventHerald, type EventHerald, type Ini, type Json } from './support.js'
 
 /*
@@ -125,6 +126,32 @@ describe('the escontrol interface', () => {
     assert.deepEqual(alarmMonitors(await user.drain()), ['2:Moti'], 'ends are off again after reset')
     admin.close()
     user.close()
+  })
+})
+
+describe('mute without a monitor list', () => {
+  test('silences every monitor that has alarmed, including one whose alarms never went to the websocket (web not in the hook lists)', async () => {
+    const hook = `'${join(resolve('test/fixtures/decision'), 'start-hook.sh')}'`
+    const h = await startEventHerald({
+      ini: {
+        ...ESCONTROL,
+        customize: { use_hooks: 'yes' },
+        hook: { event_start_hook: hook, event_start_notify_on_hook_success: 'all', event_start_notify_on_hook_fail: 'api' }
+      }
+    })
+    try {
+      // No person in the cause: the hook fails and only `api` may be told; the monitor is still listed.
+      await raise(h, alarm(21, nextEid(), 'start'))
+      const admin = await escontrolLogin(h.url)
+      assert.deepEqual(JSON.parse((await command(admin, { command: 'get' })).response).notifications, { 21: 0 })
+      assert.equal((await command(admin, { command: 'mute' })).status, 'Success')
+      const user = await login(h.url)
+      await raise(h, alarm(21, nextEid(), 'start', { cause: 'person' }))
+      assert.deepEqual(alarmMonitors(await user.drain()), [], 'muted: the hook found a person, and still nobody is told')
+      for (const c of [admin, user]) c.close()
+    } finally {
+      await h.close()
+    }
   })
 })
 
