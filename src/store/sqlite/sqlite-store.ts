@@ -786,7 +786,6 @@ export class SqliteStore implements Store {
     this.#stmt.failed.run(f.messageId, f.attempt, now, info.statusCode, info.error, info.latencyMs, f.lane, f.first, f.last)
   }
 
-  /** Forgets what is in flight in memory, and releases rows an older Herald left `sending`. */
   async pinInFlight (lane: string): Promise<void> {
     // Answered but not yet written: written now, they are not rebuilt at all.
     this.#flushLanded()
@@ -797,6 +796,7 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Forgets what is in flight in memory, and releases rows an older Herald left `sending`. */
   async releaseInFlight (): Promise<number> {
     this.#flushLanded()
     this.#clearAhead()
