@@ -40,7 +40,8 @@ export class DecisionChannel implements Channel {
   readonly name = DECISION_CHANNEL
   readonly transientLanes = true
   readonly #o: DecisionChannelOptions
-  #lastDecidedAt = Number.NEGATIVE_INFINITY
+  /** Monitor → the last decision time given to one of its alarms. */
+  readonly #lastDecidedAt = new Map<string, number>()
   /** Stored alarm (seq) → the time its decision was made at, until that decision is stored. */
   readonly #pendingAt = new Map<number, number>()
 
@@ -80,7 +81,7 @@ export class DecisionChannel implements Channel {
           start: start === undefined ? undefined : readDecidedAlarm(start),
           startRecord: start?.data,
           ended,
-          now: this.#decisionTime(event.seq)
+          now: this.#decisionTime(event.seq, monitorId)
         })
         const results = await store.ingest([decision.event], () => decision.routes, clock.now())
         this.#pendingAt.delete(event.seq)
@@ -96,16 +97,18 @@ export class DecisionChannel implements Channel {
   /**
    * The time an alarm is decided at, which identifies its throttle marks: a mark at an alarm's own
    * decision time is that alarm's (its push and its websocket alarm count as one notification,
-   * monitor-filter.ts). So alarms decided in the same millisecond (a request with several, a
-   * backlog after a restart) get consecutive times, and a decision made again because storing it
-   * failed keeps its first time: its tokens were marked with it, and a new time would find them
-   * throttled by this same alarm.
+   * monitor-filter.ts). So alarms of one monitor decided in the same millisecond (a request with
+   * several, a backlog after a restart) get consecutive times (marks are per monitor, so other
+   * monitors need not wait their turn), and a decision made again because storing it failed keeps
+   * its first time: its tokens were marked with it, and a new time would find them throttled by
+   * this same alarm.
    */
-  #decisionTime (seq: number): number {
+  #decisionTime (seq: number, monitorId: string): number {
     const earlier = this.#pendingAt.get(seq)
     if (earlier !== undefined) return earlier
-    this.#lastDecidedAt = Math.max(this.#o.clock.now(), this.#lastDecidedAt + 1)
-    this.#pendingAt.set(seq, this.#lastDecidedAt)
-    return this.#lastDecidedAt
+    const at = Math.max(this.#o.clock.now(), (this.#lastDecidedAt.get(monitorId) ?? Number.NEGATIVE_INFINITY) + 1)
+    this.#lastDecidedAt.set(monitorId, at)
+    this.#pendingAt.set(seq, at)
+    return at
   }
 }
