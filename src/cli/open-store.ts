@@ -12,7 +12,10 @@ import type { Store } from '../store/store.js'
  * timeout let both write the same file.
  */
 export function openStore (options: LoadOptions): Store {
-  const { config } = loadSettings(options)
+  return storeOf(loadSettings(options).config)
+}
+
+function storeOf (config: HeraldConfig): Store {
   return new SqliteStore({ file: storeFileOf(config), synchronous: config.store.synchronous })
 }
 
@@ -27,23 +30,22 @@ export interface StoredOverrides {
 export async function storedOverrides (config: HeraldConfig): Promise<StoredOverrides> {
   const file = storeFileOf(config)
   if (!existsSync(file)) return { file, overrides: new Map(), note: 'none (no database yet)' }
-  let store: SqliteStore
+  let store: Store
   try {
-    store = new SqliteStore({ file, synchronous: config.store.synchronous })
+    store = storeOf(config)
   } catch (err) {
     if (err instanceof HeraldError) return { file, overrides: new Map(), note: `not read: ${err.message}` }
     throw err
   }
-  try {
-    return { file, overrides: await store.listOverrides() }
-  } finally {
-    await store.close()
-  }
+  return { file, overrides: await closing(store, async (s) => await s.listOverrides()) }
 }
 
 /** Runs `fn` with the store open and closes it afterwards, whatever happens. */
 export async function withStore<T> (options: LoadOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore(options)
+  return await closing(openStore(options), fn)
+}
+
+async function closing<T> (store: Store, fn: (store: Store) => Promise<T>): Promise<T> {
   try {
     return await fn(store)
   } finally {

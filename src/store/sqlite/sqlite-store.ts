@@ -565,15 +565,13 @@ export class SqliteStore implements Store {
       // One item per batch needs no write: rebuilt, it is the same item under the same id (unless
       // the batch size grows meanwhile: pinInFlight).
       try {
-        this.#pinTx(flight.messageId, lane, flight.first, flight.last)
+        this.#pin(flight)
       } catch (err) {
         // The batch was taken from memory (#ahead) before the write: without this, the next
         // claim would go on past it, and its rows would wait for a restart, then go out of order.
         this.#leaveAhead(lane)
         throw err
       }
-      flight.pinned = true
-      if (this.#landed.length > 0) this.#forgetLanded()
     }
     if (flying === undefined) this.#flights.set(lane, [flight])
     else flying.push(flight)
@@ -787,13 +785,16 @@ export class SqliteStore implements Store {
   }
 
   async pinInFlight (lane: string): Promise<void> {
-    // Answered but not yet written: written now, they are not rebuilt at all.
+    for (const f of this.#flights.get(lane) ?? []) if (!f.pinned) this.#pin(f)
+    // Answered but not yet written (#pin writes them along): written now, they are not rebuilt at all.
     this.#flushLanded()
-    for (const f of this.#flights.get(lane) ?? []) {
-      if (f.pinned) continue
-      this.#pinTx(f.messageId, lane, f.first, f.last)
-      f.pinned = true
-    }
+  }
+
+  /** Writes the flight's id on its rows, with the landed outcomes waiting, in one commit. */
+  #pin (flight: Flight): void {
+    this.#pinTx(flight.messageId, flight.lane, flight.first, flight.last)
+    flight.pinned = true
+    if (this.#landed.length > 0) this.#forgetLanded()
   }
 
   /** Forgets what is in flight in memory, and releases rows an older Herald left `sending`. */
